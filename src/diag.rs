@@ -38,6 +38,31 @@ impl SourceMap {
     pub fn files(&self) -> &[SourceFile] {
         &self.files
     }
+
+    /// The span of a whole line, for errors that only know their line number.
+    pub fn line_span(&self, file: FileId, line: u32) -> Span {
+        let text = self.get(file).map(|f| f.text.clone()).unwrap_or_default();
+        let mut offset = 0;
+        for (index, content) in text.split_inclusive('\n').enumerate() {
+            if index + 1 == line as usize {
+                return Span {
+                    file,
+                    offset,
+                    len: content.trim_end().len(),
+                    line,
+                    col: 1,
+                };
+            }
+            offset += content.len();
+        }
+        Span {
+            file,
+            offset: text.len(),
+            len: 0,
+            line,
+            col: 1,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -4,4 +4,5 @@
 pub mod cli;
 pub mod diag;
 pub mod graph;
+pub mod model;
 pub mod project;

@@ -1,7 +1,151 @@
-//! The command line: clap definitions and one file per command.
+//! The command line: clap definitions, the global options docker compose users know, and one
+//! file per command.
 
+mod config;
+mod output;
+mod validate;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Args, Parser, Subcommand};
+use indexmap::IndexMap;
+
+use crate::project::LoadOptions;
+
+/// Exit codes, as documented in the README.
+pub mod exit {
+    /// Everything worked.
+    pub const OK: u8 = 0;
+    /// The project or the engine failed.
+    pub const FAILURE: u8 = 1;
+    /// Bad usage, or an invalid compose file.
+    pub const INVALID: u8 = 2;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rcompose",
+    version,
+    about = "Define and run multi-container applications with Docker, from compose files",
+    disable_version_flag = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOptions,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The options every command takes, with docker compose's names and environment variables.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalOptions {
+    /// Compose configuration files (repeatable; `-` reads standard input)
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Project name
+    #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
+    pub project_name: Option<String>,
+
+    /// Alternate working directory (default: the folder of the first compose file)
+    #[arg(long = "project-directory", global = true, value_name = "DIR")]
+    pub project_directory: Option<PathBuf>,
+
+    /// Alternate environment files (repeatable; default: `.env` in the project directory)
+    #[arg(long = "env-file", global = true, value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+
+    /// Profiles to enable (repeatable)
+    #[arg(long = "profile", global = true, value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, resolve and render the compose file in canonical format
+    Config(config::ConfigArgs),
+    /// Validate compose files, each as its own project, reporting every problem
+    Validate(validate::ValidateArgs),
+    /// Show the rcompose version information
+    Version(VersionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Show only the version number
+    #[arg(long)]
+    short: bool,
+    /// Format the output: pretty | json
+    #[arg(long, value_name = "FORMAT", default_value = "pretty")]
+    format: String,
+}
+
+/// Runs the command line with the process's arguments and environment.
 pub fn run() -> ExitCode {
-    ExitCode::SUCCESS
+    run_with(std::env::args_os())
+}
+
+pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { exit::INVALID } else { exit::OK });
+        }
+    };
+    let code = match cli.command {
+        Command::Config(args) => config::run(&cli.global, &args),
+        Command::Validate(args) => validate::run(&cli.global, &args),
+        Command::Version(args) => version(&args),
+    };
+    ExitCode::from(code)
+}
+
+fn version(args: &VersionArgs) -> u8 {
+    let version = env!("CARGO_PKG_VERSION");
+    if args.short {
+        println!("{version}");
+    } else if args.format == "json" {
+        println!("{}", serde_json::json!({ "version": version }));
+    } else {
+        println!("rcompose version v{version}");
+    }
+    exit::OK
+}
+
+/// The process environment as the loader sees it.
+pub fn process_environment() -> IndexMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
+impl GlobalOptions {
+    /// Loader options for this invocation; `COMPOSE_PROFILES` and friends are read by the loader
+    /// itself because `.env` may set them.
+    pub fn load_options(&self, interpolate: bool, strict: bool) -> LoadOptions {
+        let working_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let environment = process_environment();
+        let mut options = LoadOptions {
+            files: self.files.clone(),
+            project_directory: self.project_directory.clone(),
+            project_name: self.project_name.clone(),
+            env_files: self.env_files.clone(),
+            profiles: self.profiles.clone(),
+            interpolate,
+            strict,
+            working_dir,
+            environment,
+            stdin: None,
+        };
+        if options.files.iter().any(|f| f.as_os_str() == "-") {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text);
+            options.stdin = Some(text);
+        }
+        options
+    }
 }

@@ -1,0 +1,108 @@
+//! `rcompose config`: the canonical model, or parts of it, as docker compose prints them.
+
+use clap::Args;
+use serde_json::Value as J;
+
+use super::{exit, output, GlobalOptions};
+use crate::model;
+use crate::project;
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Format the output: yaml | json
+    #[arg(long, value_name = "FORMAT", default_value = "yaml", value_parser = ["yaml", "json"])]
+    format: String,
+    /// Only validate the configuration, don't print anything
+    #[arg(short, long)]
+    quiet: bool,
+    /// Print the service names, one per line (dependencies first)
+    #[arg(long)]
+    services: bool,
+    /// Print the volume names, one per line
+    #[arg(long)]
+    volumes: bool,
+    /// Print the network names, one per line
+    #[arg(long)]
+    networks: bool,
+    /// Print the image names, one per line
+    #[arg(long)]
+    images: bool,
+    /// Print the profile names, one per line
+    #[arg(long)]
+    profiles: bool,
+    /// Don't interpolate environment variables
+    #[arg(long)]
+    no_interpolate: bool,
+    /// Print the service config hash, one per line (`*` for all services)
+    #[arg(long, value_name = "SERVICE")]
+    hash: Option<String>,
+    /// Treat keys a file's version does not define (Compose Specification keys in a 3.x file)
+    /// as errors, not warnings
+    #[arg(long)]
+    strict: bool,
+}
+
+pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
+    let options = global.load_options(!args.no_interpolate, args.strict);
+    let loaded = project::load(&options);
+    output::print_human(&loaded.diagnostics, &loaded.sources);
+    let Some(project) = loaded.project else {
+        return exit::INVALID;
+    };
+    if args.quiet {
+        return exit::OK;
+    }
+    let model = &project.model;
+    let names = |section: &str| -> Vec<String> {
+        model
+            .get(section)
+            .and_then(J::as_object)
+            .map(|map| map.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let lines: Option<Vec<String>> = if args.services {
+        Some(
+            model::dependency_graph(model)
+                .start_order()
+                .unwrap_or_else(|| names("services")),
+        )
+    } else if args.volumes {
+        Some(names("volumes"))
+    } else if args.networks {
+        Some(names("networks"))
+    } else if args.profiles {
+        Some(project.all_profiles.clone())
+    } else if args.images {
+        let mut images: Vec<String> = model::services(model)
+            .map(|(name, service)| model::image_name(&project.name, name, service))
+            .collect();
+        images.sort();
+        Some(images)
+    } else if let Some(wanted) = &args.hash {
+        let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
+        let mut lines = Vec::new();
+        for (name, service) in model::services(model) {
+            if wanted.contains(&"*") || wanted.contains(&name.as_str()) {
+                lines.push(format!("{name} {}", model::config_hash(service)));
+            }
+        }
+        for name in &wanted {
+            if *name != "*" && !model::services(model).any(|(n, _)| n == name) {
+                eprintln!("error: no such service: {name}");
+                return exit::INVALID;
+            }
+        }
+        Some(lines)
+    } else {
+        None
+    };
+    let text = match lines {
+        Some(lines) => lines.iter().map(|l| format!("{l}\n")).collect(),
+        None if args.format == "json" => {
+            serde_json::to_string_pretty(model).unwrap_or_default() + "\n"
+        }
+        None => serde_yaml::to_string(model).unwrap_or_default(),
+    };
+    print!("{text}");
+    exit::OK
+}

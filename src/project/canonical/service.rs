@@ -1,0 +1,569 @@
+//! One service in canonical form. Each key has its conversion in [`convert`]; keys without one
+//! pass through unchanged.
+
+use serde_json::{json, Map, Value as J};
+
+use super::{ports, units, volumes, Context};
+use crate::diag::{Diagnostic, SourceMap};
+use crate::project::dotenv;
+use crate::project::node::{KeyPath, Node, Value};
+
+pub fn canonical(
+    service: &Node,
+    context: &Context,
+    path: &KeyPath,
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> J {
+    let Some(map) = service.as_map() else {
+        return service.to_json();
+    };
+    let mut out = Map::new();
+    for (key, value) in map {
+        if key == "env_file" {
+            continue; // folded into `environment` below
+        }
+        match convert(key, value, context) {
+            Ok(Some(converted)) => {
+                out.insert(key.clone(), converted);
+            }
+            Ok(None) => {}
+            Err(message) => diagnostics.push(
+                Diagnostic::error(message)
+                    .at(value.span)
+                    .path(path.key(key)),
+            ),
+        }
+    }
+
+    let environment = environment(service, context, path, sources, diagnostics);
+    if !environment.is_empty() {
+        out.insert("environment".into(), J::Object(environment));
+    }
+    add_implicit_dependencies(service, &mut out);
+    if !out.contains_key("networks") && !map.contains_key("network_mode") {
+        out.insert("networks".into(), json!({"default": null}));
+    }
+    for key in ["command", "entrypoint"] {
+        out.entry(key).or_insert(J::Null);
+    }
+    super::sort_object(&mut out);
+    J::Object(out)
+}
+
+/// The conversion of one service key; `Ok(None)` drops the key.
+fn convert(key: &str, value: &Node, context: &Context) -> Result<Option<J>, String> {
+    let converted = match key {
+        "build" => build(value, context)?,
+        "command" | "entrypoint" => match &value.value {
+            Value::Str(text) => json!(units::shell_split(text)?),
+            _ => value.to_json(),
+        },
+        "depends_on" => depends_on(value),
+        "deploy" => deploy(value)?,
+        "devices" => devices(value),
+        "dns" | "dns_search" | "dns_opt" | "tmpfs" => string_or_list(value),
+        "expose" => list_of_strings(value),
+        "extra_hosts" => extra_hosts(value),
+        "healthcheck" => healthcheck(value)?,
+        "labels" | "annotations" | "sysctls" => string_map(value, context, false),
+        "networks" => networks(value),
+        "ports" => {
+            let mut out = Vec::new();
+            for item in value.as_seq().unwrap_or_default() {
+                out.extend(ports::canonical(item)?);
+            }
+            J::Array(out)
+        }
+        "secrets" | "configs" => file_references(key, value),
+        "volumes" => {
+            let mut out = Vec::new();
+            for item in value.as_seq().unwrap_or_default() {
+                out.push(volumes::canonical(item, context.project_dir, context.home.as_deref())?);
+            }
+            J::Array(out)
+        }
+        "shm_size" | "mem_limit" | "mem_reservation" | "memswap_limit" => {
+            volumes::size_in_bytes(value)?
+        }
+        "stop_grace_period" => duration(value)?,
+        "cpus" => number(value)?,
+        "environment" => return Ok(None),
+        _ => value.to_json(),
+    };
+    Ok(Some(converted))
+}
+
+fn duration(node: &Node) -> Result<J, String> {
+    match &node.value {
+        Value::Str(text) => units::parse_duration(text)
+            .map(|nanos| json!(units::format_duration(nanos)))
+            .ok_or_else(|| format!("invalid duration `{text}`")),
+        _ => Ok(node.to_json()),
+    }
+}
+
+fn number(node: &Node) -> Result<J, String> {
+    match &node.value {
+        Value::Str(text) => text
+            .trim()
+            .parse::<f64>()
+            .map(|f| {
+                if f.fract() == 0.0 && f.abs() < 1e15 {
+                    json!(f as i64)
+                } else {
+                    json!(f)
+                }
+            })
+            .map_err(|_| format!("invalid number `{text}`")),
+        _ => Ok(node.to_json()),
+    }
+}
+
+fn string_or_list(node: &Node) -> J {
+    match &node.value {
+        Value::Str(text) => json!([text]),
+        _ => list_of_strings(node),
+    }
+}
+
+fn list_of_strings(node: &Node) -> J {
+    match &node.value {
+        Value::Seq(items) => J::Array(
+            items
+                .iter()
+                .map(|item| item.scalar_text().map(J::from).unwrap_or_else(|| item.to_json()))
+                .collect(),
+        ),
+        _ => node.to_json(),
+    }
+}
+
+/// A `K=V` list or a mapping → a mapping of strings, sorted by key as docker compose prints it.
+/// With `resolve`, a bare `K` (or `K: null`) takes its value from the project environment and
+/// is dropped when unset; without it, it stays `null`.
+pub fn string_map(node: &Node, context: &Context, resolve: bool) -> J {
+    let mut pairs: Vec<(String, J)> = Vec::new();
+    match &node.value {
+        Value::Seq(items) => {
+            for item in items {
+                let Some(text) = item.scalar_text() else { continue };
+                match text.split_once('=') {
+                    Some((key, value)) => pairs.push((key.to_string(), json!(value))),
+                    None => pairs.push((text, J::Null)),
+                }
+            }
+        }
+        Value::Map(map) => {
+            for (key, value) in map {
+                let converted = if value.is_null() {
+                    J::Null
+                } else {
+                    value.scalar_text().map(J::from).unwrap_or_else(|| value.to_json())
+                };
+                pairs.push((key.clone(), converted));
+            }
+        }
+        _ => return node.to_json(),
+    }
+    let mut out = Map::new();
+    for (key, value) in pairs {
+        if value.is_null() && resolve {
+            match context.environment.get(&key) {
+                Some(found) => {
+                    out.insert(key, json!(found));
+                }
+                None => {
+                    out.shift_remove(&key);
+                }
+            }
+            continue;
+        }
+        out.insert(key, value);
+    }
+    super::sort_object(&mut out);
+    J::Object(out)
+}
+
+fn build(node: &Node, context: &Context) -> Result<J, String> {
+    let context_path = |raw: &str| {
+        if is_remote_context(raw) {
+            raw.to_string()
+        } else {
+            volumes::resolve_host_path(raw, context.project_dir, context.home.as_deref())
+        }
+    };
+    match &node.value {
+        Value::Str(raw) => Ok(json!({"context": context_path(raw), "dockerfile": "Dockerfile"})),
+        Value::Map(map) => {
+            let mut out = Map::new();
+            let raw_context = map.get("context").and_then(Node::scalar_text).unwrap_or_else(|| ".".into());
+            out.insert("context".into(), json!(context_path(&raw_context)));
+            if !map.contains_key("dockerfile") && !map.contains_key("dockerfile_inline") {
+                out.insert("dockerfile".into(), json!("Dockerfile"));
+            }
+            for (key, value) in map {
+                let converted = match key.as_str() {
+                    "context" => continue,
+                    "args" => string_map(value, context, true),
+                    "labels" => string_map(value, context, false),
+                    "extra_hosts" => extra_hosts(value),
+                    "shm_size" => volumes::size_in_bytes(value)?,
+                    "secrets" => file_references("build_secrets", value),
+                    _ => value.to_json(),
+                };
+                out.insert(key.clone(), converted);
+            }
+            Ok(J::Object(out))
+        }
+        _ => Ok(node.to_json()),
+    }
+}
+
+fn is_remote_context(raw: &str) -> bool {
+    ["http://", "https://", "git://", "git@", "github.com/", "ssh://"]
+        .iter()
+        .any(|prefix| raw.starts_with(prefix))
+}
+
+fn depends_on(node: &Node) -> J {
+    let mut out = Map::new();
+    match &node.value {
+        Value::Seq(items) => {
+            for item in items {
+                if let Some(name) = item.scalar_text() {
+                    out.insert(name, json!({"condition": "service_started", "required": true}));
+                }
+            }
+        }
+        Value::Map(map) => {
+            for (name, value) in map {
+                let mut entry = Map::new();
+                let condition = value.get("condition").and_then(Node::scalar_text);
+                entry.insert("condition".into(), json!(condition.unwrap_or_else(|| "service_started".into())));
+                if let Some(restart) = value.get("restart") {
+                    entry.insert("restart".into(), restart.to_json());
+                }
+                let required = value.get("required").map(Node::to_json).unwrap_or(json!(true));
+                entry.insert("required".into(), required);
+                out.insert(name.clone(), J::Object(entry));
+            }
+        }
+        _ => return node.to_json(),
+    }
+    super::sort_object(&mut out);
+    J::Object(out)
+}
+
+/// `links`, `volumes_from` and `network_mode: service:x` imply a dependency, which docker
+/// compose writes out in `depends_on` (with `restart: true`).
+fn add_implicit_dependencies(service: &Node, out: &mut Map<String, J>) {
+    let mut implied = Vec::new();
+    if let Some(mode) = service.get("network_mode").and_then(Node::as_str) {
+        if let Some(name) = mode.strip_prefix("service:") {
+            implied.push(name.to_string());
+        }
+    }
+    for link in service.get("links").and_then(Node::as_seq).unwrap_or_default() {
+        if let Some(text) = link.as_str() {
+            implied.push(text.split(':').next().unwrap_or(text).to_string());
+        }
+    }
+    for item in service.get("volumes_from").and_then(Node::as_seq).unwrap_or_default() {
+        if let Some(text) = item.as_str() {
+            if text.starts_with("container:") {
+                continue;
+            }
+            let text = text.strip_prefix("service:").unwrap_or(text);
+            implied.push(text.split(':').next().unwrap_or(text).to_string());
+        }
+    }
+    if implied.is_empty() {
+        return;
+    }
+    let depends = out
+        .entry("depends_on")
+        .or_insert_with(|| J::Object(Map::new()));
+    if let Some(map) = depends.as_object_mut() {
+        for name in implied {
+            map.entry(name).or_insert_with(
+                || json!({"condition": "service_started", "restart": true, "required": true}),
+            );
+        }
+        super::sort_object(map);
+    }
+}
+
+fn deploy(node: &Node) -> Result<J, String> {
+    let mut out = match node.to_json() {
+        J::Object(map) => map,
+        other => return Ok(other),
+    };
+    if let Some(resources) = node.get("resources") {
+        for kind in ["limits", "reservations"] {
+            let Some(section) = resources.get(kind) else { continue };
+            let target = &mut out["resources"][kind];
+            if let Some(cpus) = section.get("cpus") {
+                target["cpus"] = number(cpus)?;
+            }
+            if let Some(memory) = section.get("memory") {
+                target["memory"] = volumes::size_in_bytes(memory)?;
+            }
+            if let Some(devices) = target.get_mut("devices").and_then(J::as_array_mut) {
+                for device in devices {
+                    if let Some(device) = device.as_object_mut() {
+                        if !device.contains_key("count") && !device.contains_key("device_ids") {
+                            device.insert("count".into(), json!(-1));
+                        } else if device.get("count") == Some(&json!("all")) {
+                            device.insert("count".into(), json!(-1));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (section, keys) in [
+        ("restart_policy", &["delay", "window"][..]),
+        ("update_config", &["delay", "monitor"][..]),
+        ("rollback_config", &["delay", "monitor"][..]),
+    ] {
+        let Some(source) = node.get(section) else { continue };
+        for key in keys {
+            if let Some(value) = source.get(key) {
+                out[section][*key] = duration(value)?;
+            }
+        }
+    }
+    if let Some(replicas) = node.get("replicas") {
+        if let Value::Str(text) = &replicas.value {
+            let count: i64 = text.parse().map_err(|_| format!("invalid replicas `{text}`"))?;
+            out.insert("replicas".into(), json!(count));
+        }
+    }
+    out.entry("placement").or_insert_with(|| json!({}));
+    Ok(J::Object(out))
+}
+
+fn devices(node: &Node) -> J {
+    let Some(items) = node.as_seq() else {
+        return node.to_json();
+    };
+    J::Array(
+        items
+            .iter()
+            .map(|item| match &item.value {
+                Value::Str(spec) => {
+                    let mut parts = spec.splitn(3, ':');
+                    let source = parts.next().unwrap_or_default();
+                    let target = parts.next().unwrap_or(source);
+                    let permissions = parts.next().unwrap_or("rwm");
+                    json!({"source": source, "target": target, "permissions": permissions})
+                }
+                _ => item.to_json(),
+            })
+            .collect(),
+    )
+}
+
+fn extra_hosts(node: &Node) -> J {
+    match &node.value {
+        Value::Seq(items) => J::Array(
+            items
+                .iter()
+                .filter_map(Node::scalar_text)
+                .map(|entry| {
+                    if entry.contains('=') {
+                        J::from(entry)
+                    } else {
+                        match entry.split_once(':') {
+                            Some((host, ip)) => J::from(format!("{host}={ip}")),
+                            None => J::from(entry),
+                        }
+                    }
+                })
+                .collect(),
+        ),
+        Value::Map(map) => {
+            let mut entries: Vec<String> = Vec::new();
+            for (host, ips) in map {
+                match &ips.value {
+                    Value::Seq(list) => {
+                        for ip in list.iter().filter_map(Node::scalar_text) {
+                            entries.push(format!("{host}={ip}"));
+                        }
+                    }
+                    _ => entries.push(format!("{host}={}", ips.scalar_text().unwrap_or_default())),
+                }
+            }
+            entries.sort();
+            json!(entries)
+        }
+        _ => node.to_json(),
+    }
+}
+
+fn healthcheck(node: &Node) -> Result<J, String> {
+    let mut out = match node.to_json() {
+        J::Object(map) => map,
+        other => return Ok(other),
+    };
+    if let Some(test) = node.get("test") {
+        if let Value::Str(text) = &test.value {
+            out.insert("test".into(), json!(["CMD-SHELL", text]));
+        }
+    }
+    for key in ["interval", "timeout", "start_period", "start_interval"] {
+        if let Some(value) = node.get(key) {
+            out.insert(key.into(), duration(value)?);
+        }
+    }
+    Ok(J::Object(out))
+}
+
+fn networks(node: &Node) -> J {
+    match &node.value {
+        Value::Seq(items) => {
+            let mut out = Map::new();
+            for name in items.iter().filter_map(Node::scalar_text) {
+                out.insert(name, J::Null);
+            }
+            super::sort_object(&mut out);
+            J::Object(out)
+        }
+        Value::Map(map) => {
+            let mut out = Map::new();
+            for (name, value) in map {
+                out.insert(name.clone(), value.to_json());
+            }
+            super::sort_object(&mut out);
+            J::Object(out)
+        }
+        _ => node.to_json(),
+    }
+}
+
+/// `secrets`/`configs` of a service: short names become `{source}`; secrets get their default
+/// target under `/run/secrets`.
+fn file_references(kind: &str, node: &Node) -> J {
+    let Some(items) = node.as_seq() else {
+        return node.to_json();
+    };
+    J::Array(
+        items
+            .iter()
+            .map(|item| {
+                let mut entry = match &item.value {
+                    Value::Str(name) => {
+                        let mut map = Map::new();
+                        map.insert("source".into(), json!(name));
+                        map
+                    }
+                    _ => match item.to_json() {
+                        J::Object(map) => map,
+                        other => return other,
+                    },
+                };
+                if kind == "secrets" && !entry.contains_key("target") {
+                    if let Some(source) = entry.get("source").and_then(J::as_str) {
+                        let target = format!("/run/secrets/{source}");
+                        entry.insert("target".into(), json!(target));
+                    }
+                }
+                J::Object(entry)
+            })
+            .collect(),
+    )
+}
+
+/// `env_file` files (in order) under `environment`, bare names resolved from the project
+/// environment.
+fn environment(
+    service: &Node,
+    context: &Context,
+    path: &KeyPath,
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Map<String, J> {
+    let mut out: Map<String, J> = Map::new();
+    if let Some(env_files) = service.get("env_file") {
+        let entries: Vec<(&Node, String, bool)> = match &env_files.value {
+            Value::Str(file) => vec![(env_files, file.clone(), true)],
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|item| match &item.value {
+                    Value::Str(file) => Some((item, file.clone(), true)),
+                    Value::Map(_) => {
+                        let file = item.get("path").and_then(Node::scalar_text)?;
+                        let required = !matches!(
+                            item.get("required").map(|r| &r.value),
+                            Some(Value::Bool(false))
+                        );
+                        Some((item, file, required))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (node, file, required) in entries {
+            let resolved = volumes::resolve_host_path(&file, context.project_dir, context.home.as_deref());
+            let text = match std::fs::read_to_string(&resolved) {
+                Ok(text) => text,
+                Err(_) if !required => continue,
+                Err(error) => {
+                    diagnostics.push(
+                        Diagnostic::error(format!("env file `{resolved}` not found: {error}"))
+                            .at(node.span)
+                            .path(path.key("env_file")),
+                    );
+                    continue;
+                }
+            };
+            let lookup = |key: &str| {
+                out.get(key)
+                    .and_then(J::as_str)
+                    .map(String::from)
+                    .or_else(|| context.environment.get(key).cloned())
+            };
+            match dotenv::parse(&text, &lookup) {
+                Ok(vars) => {
+                    for (key, value) in vars {
+                        out.insert(key, json!(value));
+                    }
+                }
+                Err(error) => {
+                    let file_id = sources.add(
+                        resolved.clone().into(),
+                        resolved.clone(),
+                        std::sync::Arc::from(text),
+                    );
+                    diagnostics.push(
+                        Diagnostic::error(format!(
+                            "invalid env file `{resolved}` (used by `{path}.env_file`): {}",
+                            error.message
+                        ))
+                        .at(sources.line_span(file_id, error.line)),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(environment) = service.get("environment") {
+        let declared = string_map(environment, context, false);
+        for (key, value) in declared.as_object().into_iter().flatten() {
+            let value = if value.is_null() {
+                context
+                    .environment
+                    .get(key)
+                    .map(|v| json!(v))
+                    .or_else(|| out.get(key).cloned())
+                    .unwrap_or(J::Null)
+            } else {
+                value.clone()
+            };
+            out.insert(key.clone(), value);
+        }
+    }
+    super::sort_object(&mut out);
+    out
+}
