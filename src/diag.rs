@@ -39,6 +39,21 @@ impl SourceMap {
         &self.files
     }
 
+    /// The span at `line`:`column` (1-based) up to the end of that line.
+    pub fn column_span(&self, file: FileId, line: u32, column: u32) -> Span {
+        let whole = self.line_span(file, line);
+        let skip = (column.max(1) - 1) as usize;
+        let text = self.get(file).map(|f| f.text.clone()).unwrap_or_default();
+        let line_text = text.get(whole.offset..whole.offset + whole.len).unwrap_or("");
+        let skip_bytes: usize = line_text.chars().take(skip).map(char::len_utf8).sum();
+        Span {
+            offset: whole.offset + skip_bytes,
+            len: whole.len.saturating_sub(skip_bytes).max(1),
+            col: column.max(1),
+            ..whole
+        }
+    }
+
     /// The span of a whole line, for errors that only know their line number.
     pub fn line_span(&self, file: FileId, line: u32) -> Span {
         let text = self.get(file).map(|f| f.text.clone()).unwrap_or_default();

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod engine;
 pub mod graph;
 pub mod model;
 pub mod project;

@@ -6,6 +6,7 @@ use serde_json::Value as J;
 use super::{exit, output, GlobalOptions};
 use crate::model;
 use crate::project;
+use crate::project::template;
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
@@ -52,7 +53,15 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
     if args.quiet {
         return exit::OK;
     }
-    let model = &project.model;
+    // The model holds values as the engine gets them; printed, `$` is escaped back to `$$` so
+    // the output is itself a valid compose file (docker compose does the same).
+    let escaped;
+    let model = if args.no_interpolate {
+        &project.model
+    } else {
+        escaped = escape_dollars(&project.model);
+        &escaped
+    };
     let names = |section: &str| -> Vec<String> {
         model
             .get(section)
@@ -105,4 +114,18 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
     };
     print!("{text}");
     exit::OK
+}
+
+/// `$` → `$$` in every key and string of the model (docker compose escapes keys too).
+fn escape_dollars(value: &J) -> J {
+    match value {
+        J::String(text) => J::String(template::escape_dollars(text)),
+        J::Array(items) => J::Array(items.iter().map(escape_dollars).collect()),
+        J::Object(map) => J::Object(
+            map.iter()
+                .map(|(key, value)| (template::escape_dollars(key), escape_dollars(value)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }

@@ -43,7 +43,7 @@ pub struct Cli {
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalOptions {
     /// Compose configuration files (repeatable; `-` reads standard input)
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    #[arg(id = "global_file", short = 'f', long = "file", global = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
     /// Project name
@@ -55,11 +55,11 @@ pub struct GlobalOptions {
     pub project_directory: Option<PathBuf>,
 
     /// Alternate environment files (repeatable; default: `.env` in the project directory)
-    #[arg(long = "env-file", global = true, value_name = "FILE")]
+    #[arg(id = "global_env_file", long = "env-file", global = true, value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
 
     /// Profiles to enable (repeatable)
-    #[arg(long = "profile", global = true, value_name = "PROFILE")]
+    #[arg(id = "global_profile", long = "profile", global = true, value_name = "PROFILE")]
     pub profiles: Vec<String>,
 }
 
@@ -93,7 +93,11 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { exit::INVALID } else { exit::OK });
+            return ExitCode::from(if error.use_stderr() {
+                exit::INVALID
+            } else {
+                exit::OK
+            });
         }
     };
     let code = match cli.command {

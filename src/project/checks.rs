@@ -1,6 +1,7 @@
 //! Consistency checks over the merged tree, all reported together: references to undefined
 //! services, networks, volumes, secrets and configs, and dependency cycles.
 
+use super::merge;
 use super::node::{KeyPath, Node, Value};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::graph::DependencyGraph;
@@ -197,10 +198,12 @@ fn named_volumes<'a>(service: &'a Node, base: &KeyPath) -> Vec<Reference<'a>> {
         let path = base.key("volumes").index(i);
         match &item.value {
             Value::Str(spec) => {
-                let Some((source, _)) = spec.split_once(':') else { continue };
-                if is_volume_name(source) {
+                let Some(source) = merge::parse_volume(spec).and_then(|v| v.source) else {
+                    continue;
+                };
+                if !merge::is_host_path(&source) {
                     references.push(Reference {
-                        name: source.to_string(),
+                        name: source,
                         node: item,
                         path,
                     });
@@ -222,16 +225,6 @@ fn named_volumes<'a>(service: &'a Node, base: &KeyPath) -> Vec<Reference<'a>> {
         }
     }
     references
-}
-
-/// A short-syntax volume source is a named volume unless it looks like a path.
-pub fn is_volume_name(source: &str) -> bool {
-    !(source.is_empty()
-        || source.starts_with('.')
-        || source.starts_with('/')
-        || source.starts_with('~')
-        || source.starts_with('$')
-        || (source.len() >= 2 && source.as_bytes()[1] == b':' && source.as_bytes()[0].is_ascii_alphabetic()))
 }
 
 fn sources_of<'a>(service: &'a Node, section: &str, base: &KeyPath) -> Vec<Reference<'a>> {

@@ -5,6 +5,7 @@ pub mod canonical;
 pub mod checks;
 pub mod dotenv;
 pub mod extends;
+pub mod include;
 pub mod interpolate;
 pub mod merge;
 pub mod node;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::node::{Node, Value};
-use super::{canonical, checks, dotenv, interpolate, profiles, schema, source, yaml};
+use super::node::Node;
+use super::{canonical, checks, dotenv, include, interpolate, merge, profiles, schema, source, yaml};
 use crate::diag::{Diagnostic, SourceMap};
 
 /// What the command line says about the project (flags and `COMPOSE_*` variables).
@@ -151,24 +151,44 @@ impl Loader<'_> {
             environment.entry(key).or_insert(value);
         }
 
-        let mut merged: Option<Node> = None;
+        let mut documents = Vec::new();
         for file in &files {
-            let Some(doc) = self.load_file(file, &environment) else {
-                continue;
-            };
-            merged = Some(match merged {
-                None => doc,
-                Some(mut base) => {
-                    super::merge::merge(&mut base, doc);
-                    base
-                }
-            });
+            if let Some(doc) = self.load_file(file, &environment, &project_dir) {
+                documents.push(doc);
+            }
         }
         if self.diagnostics.iter().any(Diagnostic::is_error) {
             return None;
         }
-        let mut doc =
-            merged.unwrap_or_else(|| Node::new(Value::Map(Default::default()), Default::default()));
+        let (mut doc, merge_diagnostics) = merge::merge_all(documents);
+        self.diagnostics.extend(merge_diagnostics);
+        if files.len() > 1 && !self.diagnostics.iter().any(Diagnostic::is_error) {
+            // An override can make a valid file invalid (`!override null`): the merged tree
+            // is validated too, as docker compose does; per-file findings are not repeated.
+            let kind = schema::select(&doc);
+            for finding in schema::validate(&doc, kind, options.strict) {
+                if !self.diagnostics.contains(&finding) {
+                    self.diagnostics.push(finding);
+                }
+            }
+        }
+        {
+            let Loader {
+                sources,
+                diagnostics,
+                ..
+            } = self;
+            let mut read = |path: &Path,
+                            env: &IndexMap<String, String>,
+                            dir: &Path,
+                            found: &mut Vec<Diagnostic>| {
+                read_with_extends(sources, options, path, env, dir, found)
+            };
+            include::resolve(&mut doc, &project_dir, &environment, &mut read, diagnostics);
+        }
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            return None;
+        }
 
         let name = self.project_name(&doc, &environment, &project_dir)?;
         let all_profiles = profiles::all(&doc);
@@ -225,14 +245,25 @@ impl Loader<'_> {
                     return None;
                 }
             };
-            let lookup = |key: &str| shell.get(key).or_else(|| vars.get(key)).cloned();
-            match dotenv::parse(&text, &lookup) {
-                Ok(parsed) => vars.extend(parsed),
+            let lookup = |key: &str| shell.get(key).cloned();
+            match dotenv::parse_into(&text, &lookup, &mut vars) {
+                Ok(unset) => {
+                    let file = self.add_source(&path, text);
+                    for variable in unset {
+                        self.diagnostics.push(
+                            Diagnostic::warning(format!(
+                                "The \"{}\" variable is not set. Defaulting to a blank string.",
+                                variable.name
+                            ))
+                            .at(self.sources.column_span(file, variable.line, variable.column)),
+                        );
+                    }
+                }
                 Err(error) => {
                     let file = self.add_source(&path, text);
                     self.diagnostics.push(
                         Diagnostic::error(format!("invalid env file: {}", error.message))
-                            .at(self.sources.line_span(file, error.line)),
+                            .at(self.sources.column_span(file, error.line, error.column)),
                     );
                     return None;
                 }
@@ -245,27 +276,20 @@ impl Loader<'_> {
         let display = display_path(&self.options.working_dir, path);
         self.sources.add(path.to_path_buf(), display, Arc::from(text))
     }
-    /// Reads one compose file and resolves its `extends` (which may read further files).
-    fn load_file(&mut self, path: &Path, environment: &IndexMap<String, String>) -> Option<Node> {
-        let Loader {
-            options,
-            sources,
-            diagnostics,
-        } = self;
-        let mut doc = read_compose_file(sources, options, path, environment, diagnostics)?;
-        let base_dir = path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| options.working_dir.clone());
-        let mut load = |extended: &Path| {
-            let mut errors = Vec::new();
-            match read_compose_file(sources, options, extended, environment, &mut errors) {
-                Some(node) if !errors.iter().any(Diagnostic::is_error) => Ok(node),
-                _ => Err(errors),
-            }
-        };
-        super::extends::resolve(&mut doc, &base_dir, &mut load, diagnostics);
-        Some(doc)
+    fn load_file(
+        &mut self,
+        path: &Path,
+        environment: &IndexMap<String, String>,
+        project_dir: &Path,
+    ) -> Option<Node> {
+        read_with_extends(
+            &mut self.sources,
+            self.options,
+            path,
+            environment,
+            project_dir,
+            &mut self.diagnostics,
+        )
     }
 
     fn project_name(
@@ -285,7 +309,14 @@ impl Loader<'_> {
             return None;
         }
         if let Some(name) = environment.get("COMPOSE_PROJECT_NAME").filter(|n| !n.is_empty()) {
-            return Some(source::normalize_project_name(name));
+            if source::is_valid_project_name(name) {
+                return Some(name.clone());
+            }
+            self.diagnostics.push(
+                Diagnostic::error(format!("invalid project name `{name}` (from COMPOSE_PROJECT_NAME): it must contain only lowercase letters, digits, dashes and underscores, and start with a letter or digit"))
+                    .help(format!("use `{}`", source::normalize_project_name(name))),
+            );
+            return None;
         }
         if let Some(node) = doc.get("name") {
             if let Some(name) = node.as_str() {
@@ -347,6 +378,28 @@ fn display_path(working_dir: &Path, path: &Path) -> String {
         .unwrap_or_else(|_| path.display().to_string())
 }
 
+/// Reads one compose file and resolves its `extends` (which may read further files; their
+/// paths are relative to the project directory, as in docker compose).
+fn read_with_extends(
+    sources: &mut SourceMap,
+    options: &LoadOptions,
+    path: &Path,
+    environment: &IndexMap<String, String>,
+    project_dir: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Node> {
+    let mut doc = read_compose_file(sources, options, path, environment, diagnostics)?;
+    let mut load = |extended: &Path| {
+        let mut errors = Vec::new();
+        match read_compose_file(sources, options, extended, environment, &mut errors) {
+            Some(node) if !errors.iter().any(Diagnostic::is_error) => Ok(node),
+            _ => Err(errors),
+        }
+    };
+    super::extends::resolve(&mut doc, project_dir, &mut load, diagnostics);
+    Some(doc)
+}
+
 /// Reads, parses, interpolates and validates one compose file; its YAML documents are merged
 /// in order, as docker compose does with multi-document files.
 fn read_compose_file(
@@ -379,7 +432,7 @@ fn read_compose_file(
             return None;
         }
     };
-    let mut merged: Option<Node> = None;
+    let mut kept = Vec::new();
     for mut doc in documents {
         if doc.is_null() {
             continue;
@@ -390,14 +443,18 @@ fn read_compose_file(
         }
         let kind = schema::select(&doc);
         diagnostics.extend(schema::validate(&doc, kind, options.strict));
-        merged = Some(match merged {
-            None => doc,
-            Some(mut base) => {
-                super::merge::merge(&mut base, doc);
-                base
-            }
-        });
+        kept.push(doc);
     }
+    // Several YAML documents in one file are merged like override files.
+    let merged = match kept.len() {
+        0 => None,
+        1 => kept.pop(),
+        _ => {
+            let (doc, merge_diagnostics) = merge::merge_all(kept);
+            diagnostics.extend(merge_diagnostics);
+            Some(doc)
+        }
+    };
     if merged.is_none() {
         diagnostics.push(
             Diagnostic::error(format!(

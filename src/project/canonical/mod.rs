@@ -2,10 +2,10 @@
 //! syntax, lists of `K=V` become maps, sizes become bytes and durations Go durations, relative
 //! paths absolute, and top-level resources get their engine names — as docker compose v2 does.
 
+pub mod ports;
 mod service;
 pub mod units;
 pub mod volumes;
-pub mod ports;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -22,6 +22,19 @@ pub struct Context<'a> {
     pub project_dir: &'a Path,
     pub environment: &'a IndexMap<String, String>,
     pub home: Option<PathBuf>,
+}
+
+impl Context<'_> {
+    /// A context for conversions that need no project facts (label lists, ...).
+    pub fn none() -> Context<'static> {
+        static EMPTY: std::sync::OnceLock<IndexMap<String, String>> = std::sync::OnceLock::new();
+        Context {
+            project_name: "",
+            project_dir: Path::new("/"),
+            environment: EMPTY.get_or_init(IndexMap::new),
+            home: None,
+        }
+    }
 }
 
 /// The merged, profile-filtered tree → the canonical model. Problems found on the way (an
@@ -94,14 +107,22 @@ impl Used {
             if let Some(networks) = service.get("networks").and_then(J::as_object) {
                 used.networks.extend(networks.keys().cloned());
             }
-            for volume in service.get("volumes").and_then(J::as_array).into_iter().flatten() {
+            for volume in service
+                .get("volumes")
+                .and_then(J::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if volume.get("type").and_then(J::as_str) == Some("volume") {
                     if let Some(source) = volume.get("source").and_then(J::as_str) {
                         used.volumes.insert(source.to_string());
                     }
                 }
             }
-            for (key, set) in [("secrets", &mut used.secrets), ("configs", &mut used.configs)] {
+            for (key, set) in [
+                ("secrets", &mut used.secrets),
+                ("configs", &mut used.configs),
+            ] {
                 for item in service.get(key).and_then(J::as_array).into_iter().flatten() {
                     if let Some(source) = item.get("source").and_then(J::as_str) {
                         set.insert(source.to_string());
@@ -136,20 +157,20 @@ fn resource(section: &str, name: &str, node: Option<&Node>, context: &Context) -
         .and_then(|m| m.get("external"))
         .and_then(|e| e.get("name"))
         .and_then(Node::scalar_text);
-    let engine_name = explicit_name
-        .or(external_legacy_name)
-        .unwrap_or_else(|| {
-            if external {
-                name.to_string()
-            } else {
-                format!("{}_{name}", context.project_name)
-            }
-        });
+    let engine_name = explicit_name.or(external_legacy_name).unwrap_or_else(|| {
+        if external {
+            name.to_string()
+        } else {
+            format!("{}_{name}", context.project_name)
+        }
+    });
     out.insert("name".into(), json!(engine_name));
     for (key, value) in map.into_iter().flatten() {
         let converted = match key.as_str() {
             "name" => continue,
             "external" => json!(external),
+            // Plain booleans docker compose prints only when true.
+            "internal" | "attachable" if matches!(value.value, Value::Bool(false)) => continue,
             "labels" | "driver_opts" => service::string_map(value, context, false),
             "file" => match value.as_str() {
                 Some(path) => json!(volumes::resolve_host_path(
@@ -163,8 +184,13 @@ fn resource(section: &str, name: &str, node: Option<&Node>, context: &Context) -
         };
         out.insert(key.clone(), converted);
     }
-    if section == "networks" && !out.contains_key("ipam") && !external {
-        insert_after(&mut out, "ipam", json!({}), &["name", "driver", "driver_opts"]);
+    if section == "networks" && !out.contains_key("ipam") {
+        insert_after(
+            &mut out,
+            "ipam",
+            json!({}),
+            &["name", "driver", "driver_opts"],
+        );
     }
     J::Object(out)
 }

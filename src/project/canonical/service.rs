@@ -1,6 +1,7 @@
 //! One service in canonical form. Each key has its conversion in [`convert`]; keys without one
 //! pass through unchanged.
 
+use indexmap::IndexMap;
 use serde_json::{json, Map, Value as J};
 
 use super::{ports, units, volumes, Context};
@@ -78,6 +79,7 @@ fn convert(key: &str, value: &Node, context: &Context) -> Result<Option<J>, Stri
         "secrets" | "configs" => file_references(key, value),
         "volumes" => {
             let mut out = Vec::new();
+            // `create_host_path: false` is docker compose's default in long syntax: not printed.
             for item in value.as_seq().unwrap_or_default() {
                 out.push(volumes::canonical(item, context.project_dir, context.home.as_deref())?);
             }
@@ -88,6 +90,12 @@ fn convert(key: &str, value: &Node, context: &Context) -> Result<Option<J>, Stri
         }
         "stop_grace_period" => duration(value)?,
         "cpus" => number(value)?,
+        // Plain booleans docker compose only prints when true.
+        "privileged" | "read_only" | "stdin_open" | "tty" | "oom_kill_disable"
+            if matches!(value.value, Value::Bool(false)) =>
+        {
+            return Ok(None)
+        }
         "environment" => return Ok(None),
         _ => value.to_json(),
     };
@@ -334,12 +342,16 @@ fn deploy(node: &Node) -> Result<J, String> {
             }
         }
     }
+    if let Some(labels) = node.get("labels") {
+        out.insert("labels".into(), string_map(labels, &Context::none(), false));
+    }
     if let Some(replicas) = node.get("replicas") {
         if let Value::Str(text) = &replicas.value {
             let count: i64 = text.parse().map_err(|_| format!("invalid replicas `{text}`"))?;
             out.insert("replicas".into(), json!(count));
         }
     }
+    out.entry("resources").or_insert_with(|| json!({}));
     out.entry("placement").or_insert_with(|| json!({}));
     Ok(J::Object(out))
 }
@@ -365,24 +377,28 @@ fn devices(node: &Node) -> J {
     )
 }
 
+/// `host:ip` / `host=ip` entries or a mapping → sorted `host=ip` strings, as docker compose
+/// prints them.
 fn extra_hosts(node: &Node) -> J {
     match &node.value {
-        Value::Seq(items) => J::Array(
-            items
+        Value::Seq(items) => {
+            let mut entries: Vec<String> = items
                 .iter()
                 .filter_map(Node::scalar_text)
                 .map(|entry| {
                     if entry.contains('=') {
-                        J::from(entry)
+                        entry
                     } else {
                         match entry.split_once(':') {
-                            Some((host, ip)) => J::from(format!("{host}={ip}")),
-                            None => J::from(entry),
+                            Some((host, ip)) => format!("{host}={ip}"),
+                            None => entry,
                         }
                     }
                 })
-                .collect(),
-        ),
+                .collect();
+            entries.sort();
+            json!(entries)
+        }
         Value::Map(map) => {
             let mut entries: Vec<String> = Vec::new();
             for (host, ips) in map {
@@ -463,6 +479,10 @@ fn file_references(kind: &str, node: &Node) -> J {
                         other => return other,
                     },
                 };
+                // File modes print in octal, as docker compose's FileMode does.
+                if let Some(mode) = entry.get("mode").and_then(J::as_i64) {
+                    entry.insert("mode".into(), json!(format!("0{mode:o}")));
+                }
                 if kind == "secrets" && !entry.contains_key("target") {
                     if let Some(source) = entry.get("source").and_then(J::as_str) {
                         let target = format!("/run/secrets/{source}");
@@ -484,7 +504,7 @@ fn environment(
     sources: &mut SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Map<String, J> {
-    let mut out: Map<String, J> = Map::new();
+    let mut from_files: IndexMap<String, String> = IndexMap::new();
     if let Some(env_files) = service.get("env_file") {
         let entries: Vec<(&Node, String, bool)> = match &env_files.value {
             Value::Str(file) => vec![(env_files, file.clone(), true)],
@@ -519,18 +539,10 @@ fn environment(
                     continue;
                 }
             };
-            let lookup = |key: &str| {
-                out.get(key)
-                    .and_then(J::as_str)
-                    .map(String::from)
-                    .or_else(|| context.environment.get(key).cloned())
-            };
-            match dotenv::parse(&text, &lookup) {
-                Ok(vars) => {
-                    for (key, value) in vars {
-                        out.insert(key, json!(value));
-                    }
-                }
+            // The project environment resolves `${X}` first, then earlier files' keys.
+            let lookup = |key: &str| context.environment.get(key).cloned();
+            match dotenv::parse_into(&text, &lookup, &mut from_files) {
+                Ok(_) => {}
                 Err(error) => {
                     let file_id = sources.add(
                         resolved.clone().into(),
@@ -542,12 +554,13 @@ fn environment(
                             "invalid env file `{resolved}` (used by `{path}.env_file`): {}",
                             error.message
                         ))
-                        .at(sources.line_span(file_id, error.line)),
+                        .at(sources.column_span(file_id, error.line, error.column)),
                     );
                 }
             }
         }
     }
+    let mut out: Map<String, J> = from_files.into_iter().map(|(k, v)| (k, json!(v))).collect();
     if let Some(environment) = service.get("environment") {
         let declared = string_map(environment, context, false);
         for (key, value) in declared.as_object().into_iter().flatten() {

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value as J};
 
 use super::units;
 use crate::project::node::{Node, Value};
-use crate::project::source;
+use crate::project::{merge, source};
 
 /// Resolves a bind-mount source: `~` against the home directory, relative against `base`.
 pub fn resolve_host_path(raw: &str, base: &Path, home: Option<&Path>) -> String {
@@ -19,7 +19,9 @@ pub fn resolve_host_path(raw: &str, base: &Path, home: Option<&Path>) -> String 
     } else {
         PathBuf::from(raw)
     };
-    if is_windows_path(raw) {
+    // docker compose keeps absolute paths as written (a trailing `/` included) and cleans the
+    // ones it joins.
+    if is_windows_path(raw) || raw.starts_with('/') {
         return raw.to_string();
     }
     source::absolutize(base, &expanded).display().to_string()
@@ -28,11 +30,6 @@ pub fn resolve_host_path(raw: &str, base: &Path, home: Option<&Path>) -> String 
 fn is_windows_path(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
-}
-
-/// Whether a short-syntax source names a path on the host rather than a volume.
-fn is_host_path(text: &str) -> bool {
-    text.starts_with('.') || text.starts_with('/') || text.starts_with('~') || is_windows_path(text)
 }
 
 const PROPAGATIONS: [&str; 6] = ["shared", "rshared", "slave", "rslave", "private", "rprivate"];
@@ -51,6 +48,19 @@ pub fn canonical(node: &Node, base: &Path, home: Option<&Path>) -> Result<J, Str
                             Some(raw) if is_bind => J::from(resolve_host_path(raw, base, home)),
                             _ => value.to_json(),
                         }
+                    }
+                    "target" => match value.as_str() {
+                        Some(target) => J::from(clean_target(target)),
+                        None => value.to_json(),
+                    },
+                    "bind" => {
+                        let mut bind = value.to_json();
+                        if let Some(map) = bind.as_object_mut() {
+                            if map.get("create_host_path") == Some(&J::Bool(false)) {
+                                map.remove("create_host_path");
+                            }
+                        }
+                        bind
                     }
                     "tmpfs" => {
                         let mut tmpfs = value.to_json();
@@ -73,6 +83,14 @@ pub fn canonical(node: &Node, base: &Path, home: Option<&Path>) -> Result<J, Str
     }
 }
 
+/// Container paths are cleaned as Go's `path.Clean` does (`/data/` → `/data`).
+fn clean_target(target: &str) -> String {
+    if is_windows_path(target) || !target.starts_with('/') {
+        return target.to_string();
+    }
+    source::clean(Path::new(target)).display().to_string()
+}
+
 pub fn size_in_bytes(node: &Node) -> Result<J, String> {
     match &node.value {
         Value::Int(i) => Ok(J::from(i.to_string())),
@@ -83,62 +101,30 @@ pub fn size_in_bytes(node: &Node) -> Result<J, String> {
     }
 }
 
-/// Splits on `:` but keeps a Windows drive letter (`C:\data`) with its path.
-fn split_spec(spec: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let bytes = spec.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b':' {
-            let is_drive = i == start + 1 && bytes[start].is_ascii_alphabetic() && i + 1 < bytes.len() && (bytes[i + 1] == b'\\' || bytes[i + 1] == b'/');
-            if !is_drive {
-                parts.push(&spec[start..i]);
-                start = i + 1;
-            }
-        }
-        i += 1;
-    }
-    parts.push(&spec[start..]);
-    parts
-}
-
+/// Parses the short syntax the way compose-go does (a one-letter source followed by `:` is a
+/// Windows drive; unknown options are ignored).
 pub fn parse_short(spec: &str, base: &Path, home: Option<&Path>) -> Result<J, String> {
-    let parts = split_spec(spec);
-    let (source, target, mode) = match parts.as_slice() {
-        [target] => ("", *target, ""),
-        [source, target] => (*source, *target, ""),
-        [source, target, mode] => (*source, *target, *mode),
-        _ => return Err(format!("invalid volume `{spec}`: too many colons")),
-    };
-    if target.is_empty() {
-        return Err(format!("invalid volume `{spec}`: empty target"));
-    }
+    let parsed = merge::parse_volume(spec).ok_or_else(|| format!("invalid volume `{spec}`"))?;
+    let target = clean_target(&parsed.target);
     let mut read_only = false;
     let mut nocopy = false;
     let mut selinux = None;
     let mut propagation = None;
-    for option in mode.split(',').filter(|o| !o.is_empty()) {
+    for option in parsed.mode.as_deref().unwrap_or("").split(',') {
         match option {
             "ro" => read_only = true,
             "rw" => read_only = false,
             "nocopy" => nocopy = true,
             "z" | "Z" => selinux = Some(option),
             p if PROPAGATIONS.contains(&p) => propagation = Some(p),
-            other => return Err(format!("invalid volume `{spec}`: unknown mode `{other}`")),
+            _ => {}
         }
     }
     let mut out = Map::new();
-    if source.is_empty() {
-        out.insert("type".into(), json!("volume"));
-        out.insert("target".into(), json!(target));
-        if read_only {
-            out.insert("read_only".into(), json!(true));
-        }
-        out.insert("volume".into(), volume_options(nocopy));
-    } else if is_host_path(source) {
+    let source = parsed.source.unwrap_or_default();
+    if !source.is_empty() && merge::is_host_path(&source) {
         out.insert("type".into(), json!("bind"));
-        out.insert("source".into(), json!(resolve_host_path(source, base, home)));
+        out.insert("source".into(), json!(resolve_host_path(&source, base, home)));
         out.insert("target".into(), json!(target));
         if read_only {
             out.insert("read_only".into(), json!(true));
@@ -154,7 +140,9 @@ pub fn parse_short(spec: &str, base: &Path, home: Option<&Path>) -> Result<J, St
         out.insert("bind".into(), J::Object(bind));
     } else {
         out.insert("type".into(), json!("volume"));
-        out.insert("source".into(), json!(source));
+        if !source.is_empty() {
+            out.insert("source".into(), json!(source));
+        }
         out.insert("target".into(), json!(target));
         if read_only {
             out.insert("read_only".into(), json!(true));
@@ -200,7 +188,15 @@ mod tests {
             parse_short("data:/d:ro,nocopy", base, home).unwrap(),
             json!({"type":"volume","source":"data","target":"/d","read_only":true,"volume":{"nocopy":true}})
         );
-        assert!(parse_short("a:b:c:d", base, home).is_err());
-        assert!(parse_short("a:/b:bogus", base, home).is_err());
+        assert!(parse_short("ab:/b:c:d", base, home).is_err());
+        // compose-go reads a one-letter source as a Windows drive, and ignores unknown modes.
+        assert_eq!(
+            parse_short("a:/b:bogus", base, home).unwrap(),
+            json!({"type":"bind","source":"a:/b","target":"bogus","bind":{"create_host_path":true}})
+        );
+        assert_eq!(
+            parse_short("vol:/b:bogus", base, home).unwrap(),
+            json!({"type":"volume","source":"vol","target":"/b","volume":{}})
+        );
     }
 }

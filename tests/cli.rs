@@ -1,0 +1,202 @@
+//! The command line as users see it: exit codes, stdout and stderr.
+
+mod common;
+
+use common::{run_rcompose, text, TempDir};
+
+#[test]
+fn version_prints_the_version() {
+    let dir = TempDir::new("version");
+    let out = run_rcompose(dir.path(), &["version"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        format!("rcompose version v{}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let out = run_rcompose(dir.path(), &["version", "--short"], &[]);
+    assert_eq!(
+        text(&out.stdout),
+        format!("{}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = TempDir::new("help");
+    for command in [
+        &["-h"][..],
+        &["config", "-h"],
+        &["validate", "-h"],
+        &["version", "-h"],
+    ] {
+        let out = run_rcompose(dir.path(), command, &[]);
+        assert_eq!(out.status.code(), Some(0), "{command:?}");
+        assert!(text(&out.stdout).contains("Usage: rcompose"), "{command:?}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = TempDir::new("usage");
+    let out = run_rcompose(dir.path(), &["frobnicate"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unrecognized subcommand 'frobnicate'"));
+    let out = run_rcompose(dir.path(), &["config", "--format", "toml"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn no_compose_file_is_a_clear_error() {
+    let dir = TempDir::new("nofile");
+    let out = run_rcompose(dir.path(), &["config"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("no configuration file provided"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("help:"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn an_invalid_file_is_located_and_explained() {
+    let dir = TempDir::new("invalid");
+    dir.write(
+        "compose.yaml",
+        "services:\n  web:\n    image: busybox\n    enviroment:\n      A: 1\n    ports: 80\n",
+    );
+    let out = run_rcompose(dir.path(), &["config"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout for an invalid file"
+    );
+    let stderr = text(&out.stderr);
+    // Both problems, each at its line and column, in one run.
+    assert!(stderr.contains("compose.yaml:4:5"), "{stderr}");
+    assert!(stderr.contains("enviroment"), "{stderr}");
+    assert!(stderr.contains("did you mean `environment`?"), "{stderr}");
+    assert!(stderr.contains("compose.yaml:6:12"), "{stderr}");
+    assert!(stderr.contains("services.web.ports"), "{stderr}");
+}
+
+#[test]
+fn validate_reports_every_file_in_one_run() {
+    let dir = TempDir::new("validate");
+    let good = dir.write("good/compose.yaml", "services:\n  a:\n    image: x\n");
+    let bad1 = dir.write("bad1/compose.yaml", "services:\n  a:\n    image: [x]\n");
+    let bad2 = dir.write(
+        "bad2/docker-compose.yml",
+        "services:\n  a:\n    image: x\n    depends_on: [nope]\n",
+    );
+    let files = [
+        good.to_str().unwrap(),
+        bad1.to_str().unwrap(),
+        bad2.to_str().unwrap(),
+    ];
+
+    let mut args = vec!["validate"];
+    args.extend(files);
+    let out = run_rcompose(dir.path(), &args, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("bad1/compose.yaml:3:12"), "{stderr}");
+    assert!(stderr.contains("bad2/docker-compose.yml:4:18"), "{stderr}");
+    assert!(stderr.contains("undefined service `nope`"), "{stderr}");
+    assert!(stderr.contains("2 errors, 0 warnings"), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    let out = run_rcompose(dir.path(), &["validate", files[0]], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let mut args = vec!["validate", "--format", "github"];
+    args.extend(files);
+    let out = run_rcompose(dir.path(), &args, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].starts_with("::error file=bad1/compose.yaml,line=3,col=12,title=rcompose::"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("::error file=bad2/docker-compose.yml,line=4,col=18,"),
+        "{stdout}"
+    );
+
+    let mut args = vec!["validate", "--format", "json"];
+    args.extend(files);
+    let out = run_rcompose(dir.path(), &args, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(report["errors"], 2);
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["projects"].as_array().unwrap().len(), 3);
+    assert_eq!(report["projects"][1]["diagnostics"][0]["line"], 3);
+    assert_eq!(
+        report["projects"][1]["diagnostics"][0]["path"],
+        "services.a.image"
+    );
+}
+
+#[test]
+fn warnings_go_to_stderr_and_never_change_stdout() {
+    let dir = TempDir::new("warn");
+    dir.write("compose.yaml", "services:\n  a:\n    image: \"x:${TAG}\"\n");
+    let unset = run_rcompose(dir.path(), &["config", "--format", "json"], &[]);
+    let set_empty = run_rcompose(dir.path(), &["config", "--format", "json"], &[("TAG", "")]);
+    assert_eq!(unset.status.code(), Some(0));
+    assert!(
+        text(&unset.stderr).contains("TAG"),
+        "{}",
+        text(&unset.stderr)
+    );
+    assert!(set_empty.stderr.is_empty(), "{}", text(&set_empty.stderr));
+    assert_eq!(unset.stdout, set_empty.stdout);
+}
+
+#[test]
+fn cycles_are_named_in_full() {
+    let dir = TempDir::new("cycle");
+    dir.write(
+        "compose.yaml",
+        "services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [c]\n  c:\n    image: x\n    links: [a]\n",
+    );
+    let out = run_rcompose(dir.path(), &["config", "-q"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("dependency cycle: a -> b -> c -> a"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("compose.yaml:4:18"), "{stderr}");
+}
+
+#[test]
+fn config_listings() {
+    let dir = TempDir::new("listings");
+    dir.write(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    depends_on: [db]\n    networks: [front]\n    volumes: [data:/d]\n  db:\n    build: .\n    profiles: [full]\n  tool:\n    image: t\n    profiles: [tools]\nnetworks:\n  front: {}\nvolumes:\n  data: {}\n",
+    );
+    let lines = |args: &[&str]| {
+        let mut all = vec!["--profile", "full"];
+        all.extend(args);
+        let out = run_rcompose(dir.path(), &all, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert_eq!(lines(&["config", "--services"]), "db\nweb\n");
+    assert_eq!(lines(&["config", "--volumes"]), "data\n");
+    assert_eq!(lines(&["config", "--networks"]), "default\nfront\n");
+    assert_eq!(lines(&["config", "--profiles"]), "full\ntools\n");
+    let images = lines(&["config", "--images"]);
+    assert!(images.ends_with("-db\nnginx\n"), "{images}");
+    let hashes = lines(&["config", "--hash", "*"]);
+    assert_eq!(hashes.lines().count(), 2);
+    assert!(
+        hashes.starts_with("db ") && hashes.lines().all(|l| l.len() == l.find(' ').unwrap() + 65)
+    );
+}

@@ -1,0 +1,82 @@
+//! Timings of schema validation, for `cargo test --release --test schema_perf -- --nocapture`.
+//! Each test runs in a fresh process (`--test-threads 1` is not needed: every test measures its
+//! own first use), so they are ignored by default and run one by one:
+//!
+//! ```text
+//! cargo test --release --test schema_perf -- --ignored --nocapture spec_first
+//! cargo test --release --test schema_perf -- --ignored --nocapture v3_first
+//! cargo test --release --test schema_perf -- --ignored --nocapture thousand
+//! ```
+
+use std::time::{Duration, Instant};
+
+use rcompose::project::schema::{select, validate, SchemaKind};
+use rcompose::project::yaml;
+
+fn two_services(version: &str) -> String {
+    format!(
+        "{version}services:\n  web:\n    image: nginx\n    ports: ['8080:80']\n    depends_on: [db]\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: example\n"
+    )
+}
+
+fn thousand_services(version: &str) -> String {
+    let mut text = format!("{version}services:\n");
+    for i in 0..1000 {
+        text.push_str(&format!(
+            "  svc{i}:\n    image: nginx\n    ports: ['8080:80']\n    environment:\n      A: b\n    restart: always\n    volumes: ['./x:/y']\n    depends_on: [svc0]\n    healthcheck:\n      test: [CMD, 'true']\n      interval: 10s\n"
+        ));
+    }
+    text
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let result = f();
+    (result, start.elapsed())
+}
+
+fn measure(label: &str, text: &str) {
+    let doc = yaml::parse(text, 0).expect("yaml").remove(0);
+    let kind = select(&doc);
+    let (first, cold) = time(|| validate(&doc, kind, false));
+    assert!(first.is_empty(), "{first:#?}");
+    let runs = 20;
+    let (_, warm) = time(|| {
+        for _ in 0..runs {
+            validate(&doc, kind, false);
+        }
+    });
+    let (_, to_json) = time(|| doc.to_json());
+    println!(
+        "{label} ({kind:?}): first validate {cold:?} (schema derivation + compilation + validation), then {:?} per validate ({to_json:?} of it converting to JSON)",
+        warm / runs
+    );
+}
+
+#[test]
+#[ignore]
+fn spec_first() {
+    measure("2 services", &two_services(""));
+}
+
+#[test]
+#[ignore]
+fn v3_first() {
+    measure("2 services", &two_services("version: '3.7'\n"));
+}
+
+#[test]
+#[ignore]
+fn thousand() {
+    measure("1000 services", &thousand_services(""));
+    measure("1000 services", &thousand_services("version: '3.7'\n"));
+}
+
+#[test]
+#[ignore]
+fn compile_each() {
+    for kind in (0..=9).map(SchemaKind::V3).chain([SchemaKind::Spec]) {
+        let (_, took) = time(|| rcompose::project::schema::schema_document(kind));
+        println!("{kind:?}: derive + compile {took:?}");
+    }
+}
