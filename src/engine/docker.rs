@@ -661,7 +661,7 @@ fn set_mac_address(body: &mut api::ContainerCreateBody, mac: &str) {
 
 fn container_status(status: Option<api::ContainerStateStatusEnum>) -> ContainerStatus {
     status.map_or(ContainerStatus::Unknown, |status| {
-        ContainerStatus::parse(&status.to_string())
+        ContainerStatus::parse(status.as_ref())
     })
 }
 
@@ -767,7 +767,7 @@ fn container_summary(summary: api::ContainerSummary) -> ContainerSummary {
         image: summary.image.unwrap_or_default(),
         image_id: summary.image_id.unwrap_or_default(),
         status: summary.state.map_or(ContainerStatus::Unknown, |state| {
-            ContainerStatus::parse(&state.to_string())
+            ContainerStatus::parse(state.as_ref())
         }),
         status_text: summary.status.unwrap_or_default(),
         created: summary.created.unwrap_or(0),

@@ -157,11 +157,16 @@ impl Loader<'_> {
                 documents.push(doc);
             }
         }
-        if self.diagnostics.iter().any(Diagnostic::is_error) {
-            return None;
-        }
+        // Files with errors still go through the merge and the consistency checks, so that a
+        // broken file reports its undefined references and cycles in the same run.
+        let file_errors = self.diagnostics.iter().any(Diagnostic::is_error);
         let (mut doc, merge_diagnostics) = merge::merge_all(documents);
         self.diagnostics.extend(merge_diagnostics);
+        if file_errors {
+            profiles::apply(&mut doc, &self.active_profiles(&environment));
+            checks::check(&doc, &mut self.diagnostics);
+            return None;
+        }
         if files.len() > 1 && !self.diagnostics.iter().any(Diagnostic::is_error) {
             // An override can make a valid file invalid (`!override null`): the merged tree
             // is validated too, as docker compose does; per-file findings are not repeated.
@@ -201,7 +206,8 @@ impl Loader<'_> {
             environment: &environment,
             home: environment.get("HOME").map(PathBuf::from),
         };
-        let model = canonical::canonicalize(&doc, &context, &mut self.sources, &mut self.diagnostics);
+        let model =
+            canonical::canonicalize(&doc, &context, &mut self.sources, &mut self.diagnostics);
         checks::check(&doc, &mut self.diagnostics);
 
         Some(Project {

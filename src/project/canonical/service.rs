@@ -544,14 +544,15 @@ fn environment(
             match dotenv::parse_into(&text, &lookup, &mut from_files) {
                 Ok(_) => {}
                 Err(error) => {
-                    let file_id = sources.add(
-                        resolved.clone().into(),
-                        resolved.clone(),
-                        std::sync::Arc::from(text),
-                    );
+                    let display = std::path::Path::new(&resolved)
+                        .strip_prefix(context.project_dir)
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|_| resolved.clone());
+                    let file_id =
+                        sources.add(resolved.clone().into(), display.clone(), std::sync::Arc::from(text));
                     diagnostics.push(
                         Diagnostic::error(format!(
-                            "invalid env file `{resolved}` (used by `{path}.env_file`): {}",
+                            "invalid env file `{display}` (used by `{path}.env_file`): {}",
                             error.message
                         ))
                         .at(sources.column_span(file_id, error.line, error.column)),
