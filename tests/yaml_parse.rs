@@ -495,30 +495,35 @@ fn a_1000_service_file_parses_in_milliseconds() {
     let text = generated_project(1000);
     let lines = text.lines().count();
     assert!(lines > 30_000, "{lines} lines");
-    // Warm up, then take the best of a few runs: the machine is shared.
     let docs = expect_ok(&text);
     let services = docs[0].get("services").unwrap().as_map().unwrap();
     assert_eq!(services.len(), 1000);
     check_spans(&text, &docs, &[]);
-    let best = (0..5)
-        .map(|_| {
-            let started = Instant::now();
-            let docs = parse(&text, 0).unwrap();
-            let elapsed = started.elapsed();
-            drop(docs);
-            elapsed
-        })
-        .min()
-        .unwrap();
+    // Best of a few runs, next to yaml-rust2 alone reading the same events: the machine is
+    // shared, so the ratio is what can be held to.
+    let best = |run: &dyn Fn()| {
+        (0..5)
+            .map(|_| {
+                let started = Instant::now();
+                run();
+                started.elapsed()
+            })
+            .min()
+            .unwrap()
+    };
+    let events_only = best(&|| {
+        let mut parser = yaml_rust2::parser::Parser::new_from_str(&text);
+        while parser.next_token().unwrap().0 != yaml_rust2::Event::StreamEnd {}
+    });
+    let full = best(&|| drop(parse(&text, 0).unwrap()));
     println!(
-        "parsed {} services, {lines} lines, {} KiB in {best:?}",
-        services.len(),
+        "{lines} lines, {} KiB: parsed in {full:?}; yaml-rust2 events alone {events_only:?}",
         text.len() / 1024
     );
-    let limit = if cfg!(debug_assertions) {
-        Duration::from_secs(3)
-    } else {
-        Duration::from_millis(100)
-    };
-    assert!(best < limit, "took {best:?}");
+    // Debug builds optimise dependencies (yaml-rust2) but not this crate.
+    let factor = if cfg!(debug_assertions) { 12 } else { 3 };
+    assert!(
+        full < events_only * factor + Duration::from_millis(5),
+        "building the tree costs too much: {full:?} against {events_only:?}"
+    );
 }

@@ -601,7 +601,7 @@ fn create_body(spec: &ContainerSpec) -> Result<api::ContainerCreateBody, String>
         .iter()
         .map(|endpoint| (endpoint.network.clone(), endpoint_settings(endpoint)))
         .collect();
-    Ok(api::ContainerCreateBody {
+    let mut body = api::ContainerCreateBody {
         hostname: spec.hostname.clone(),
         domainname: spec.domainname.clone(),
         user: spec.user.clone(),
@@ -627,22 +627,24 @@ fn create_body(spec: &ContainerSpec) -> Result<api::ContainerCreateBody, String>
             endpoints_config: Some(endpoints),
         }),
         ..Default::default()
-    })
-    .map(|mut body| {
-        if let Some(mac) = &spec.mac_address {
-            set_mac_address(&mut body, mac);
-        }
-        body
-    })
+    };
+    if let Some(mac) = &spec.mac_address {
+        set_mac_address(&mut body, mac);
+    }
+    Ok(body)
 }
 
 /// bollard's model (API 1.53) has no container-wide `MacAddress`: it goes on the endpoint of the
-/// `network_mode` network, where engines from API 1.44 read it. Older engines ignore it there.
+/// `network_mode` network, where engines from API 1.44 read it. Older engines ignore it there
+/// (and bollard cannot send the old field).
 fn set_mac_address(body: &mut api::ContainerCreateBody, mac: &str) {
     let network = body
         .host_config
         .as_ref()
-        .and_then(|host| host.network_mode.clone());
+        .and_then(|host| host.network_mode.clone())
+        .filter(|mode| {
+            !matches!(mode.as_str(), "default" | "host" | "none") && !mode.starts_with("container:")
+        });
     if let Some(network) = network {
         let endpoints = body
             .networking_config

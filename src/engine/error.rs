@@ -223,11 +223,14 @@ impl EngineError {
         self.kind() == ErrorKind::Conflict
     }
 
-    /// The engine's own words (or ours, for failures before the engine answered).
-    pub fn message(&self) -> &str {
+    /// The engine's own words (or ours, for failures before the engine answered), without
+    /// the action and object.
+    pub fn message(&self) -> std::borrow::Cow<'_, str> {
         match self {
-            EngineError::Unreachable { message, .. } | EngineError::Call { message, .. } => message,
-            EngineError::TooOld { api_version, .. } => api_version,
+            EngineError::Unreachable { message, .. } | EngineError::Call { message, .. } => {
+                message.as_str().into()
+            }
+            EngineError::TooOld { .. } => self.to_string().into(),
         }
     }
 }

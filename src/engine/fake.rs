@@ -1000,14 +1000,28 @@ impl State {
                     },
                 );
             }
-            for endpoint in specs {
-                let mac_address = endpoint.mac_address.clone().unwrap_or_else(|| {
-                    format!(
-                        "02:42:ac:11:{:02x}:{:02x}",
-                        id.len() % 256,
-                        self.next_id % 256
-                    )
-                });
+            let container_mac = spec
+                .mac_address
+                .clone()
+                .filter(|_| super::api_at_least(&self.api_version, 1, 44));
+            for (position, mut endpoint) in specs.into_iter().enumerate() {
+                // Known networks by their name, as the engine reports them; unknown ones stay
+                // as given and fail the start.
+                if let Some(network_id) = self.find_network(&endpoint.network) {
+                    endpoint.network = self.networks[&network_id].info.name.clone();
+                }
+                let is_primary = endpoint.network == primary || position == 0;
+                let mac_address = endpoint
+                    .mac_address
+                    .clone()
+                    .or_else(|| container_mac.clone().filter(|_| is_primary))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "02:42:ac:11:{:02x}:{:02x}",
+                            (self.next_id >> 8) % 256,
+                            (self.next_id + position as u64) % 256
+                        )
+                    });
                 endpoints.insert(
                     endpoint.network.clone(),
                     FakeEndpoint {

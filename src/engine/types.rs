@@ -333,7 +333,9 @@ pub struct ContainerSpec {
     /// The endpoints to create the container on. Engines before API 1.44 take one (the network
     /// of `network_mode`); connect the others with `connect_network` after creation.
     pub endpoints: Vec<EndpointSpec>,
-    /// The container-wide MAC address (engines before API 1.44; later ones take it per endpoint).
+    /// compose's service-level `mac_address`. It is sent on the endpoint of the `network_mode`
+    /// network, which engines from API 1.44 apply; older engines ignore it (the container-wide
+    /// field they read is not in bollard's model).
     pub mac_address: Option<String>,
     /// `name:alias` legacy links.
     pub links: Vec<String>,

@@ -22,7 +22,9 @@ use serde_json::Value as Json;
 use super::node::{KeyPath, Node, Value};
 use crate::diag::{self, Diagnostic, Severity};
 
-pub use formats::{check_port_spec, parse_duration, DurationUnits};
+pub use formats::{
+    check_port_spec, container_name_matches, parse_duration, pull_policy_matches, DurationUnits,
+};
 
 /// Which schema a file is checked against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -102,7 +104,7 @@ pub fn validate(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
 
 /// The JSON schema rcompose derives for `kind` (what [`validate`] compiles).
 pub fn schema_document(kind: SchemaKind) -> Result<Json, String> {
-    compiled(kind).map(|c| c.document.clone())
+    outline::derive(kind)
 }
 
 /// Whether `instance` conforms to the schema of `kind` alone (no Compose Specification pass, no
@@ -139,9 +141,14 @@ fn compiled(kind: SchemaKind) -> Result<&'static Compiled, String> {
 }
 
 fn compile(kind: SchemaKind) -> Result<Compiled, String> {
+    let t0 = std::time::Instant::now();
     let document = outline::derive(kind)?;
+    let t1 = t0.elapsed();
+    // The `regex` engine compiles the few key patterns several times faster than the default
+    // `fancy-regex`; no pattern here needs look-around or back-references.
     let options = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft7)
+        .with_pattern_options(jsonschema::PatternOptions::regex())
         .should_validate_formats(true);
     let options = match kind {
         // docker/cli's checks for 3.x files: Go durations, and nothing for ports or expose.
@@ -157,9 +164,14 @@ fn compile(kind: SchemaKind) -> Result<Compiled, String> {
                 parse_duration(s, DurationUnits::Compose).is_ok()
             })
             .with_format("ports", |s: &str| check_port_spec(s).is_ok())
-            .with_format("expose", |_: &str| true),
+            .with_format("expose", |_: &str| true)
+            .with_format("container-name", container_name_matches)
+            .with_format("pull-policy", pull_policy_matches),
     };
     let validator = options.build(&document).map_err(|e| e.to_string())?;
+    if std::env::var_os("TMP_SCHEMA_TIMING").is_some() {
+        eprintln!("TIMING {kind:?}: derive {t1:?}, total {:?}", t0.elapsed());
+    }
     Ok(Compiled {
         kind,
         document,
@@ -714,6 +726,16 @@ impl Issue {
                         .unwrap_or_else(|| format!("invalid port `{value}`")),
                     "not a port specification".into(),
                     Some("the short syntax is `[IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]`, ports or ranges like `8000-8010`".into()),
+                ),
+                "container-name" => (
+                    format!("`{value}` is not a valid container name"),
+                    "not a container name".into(),
+                    Some("a container name has at least two characters among letters, digits, `_`, `.` and `-`, and starts with a letter or digit".into()),
+                ),
+                "pull-policy" => (
+                    format!("`{value}` is not a pull policy"),
+                    "not a pull policy".into(),
+                    Some("use `always`, `never`, `missing`, `build`, `if_not_present`, `refresh`, `daily`, `weekly` or `every_<duration>` such as `every_12h`".into()),
                 ),
                 other => (
                     format!("`{value}` is not a valid {other}"),

@@ -14,6 +14,8 @@
 //!   at the key. Duplicate keys are errors naming both lines; keys brought in by `<<` are not.
 //! - Anchors live for the whole stream, not one document: go-yaml v3 resolves an alias to an
 //!   anchor of an earlier document, and compose relies on it.
+//! - A quoted string whose continuation lines are indented no deeper than its key is accepted,
+//!   as libyaml (so compose) accepts it, though YAML and yaml-rust2 do not (see `reindent`).
 //! - Spans: a scalar's span covers its source text; a flow collection's covers `{`..`}`; a block
 //!   mapping's is its first key, a block sequence's its first `-`; an empty value after `key:`
 //!   points at the `:`. A value reached through an alias keeps the span where it was written,

@@ -56,7 +56,13 @@ pub async fn real_engine(test: &str) -> Option<DockerEngine> {
         }
         Err(error) if in_ci() => panic!("{test}: CI needs a Docker engine: {error}"),
         Err(error) => {
-            eprintln!("skipping {test}: {error}");
+            // Once per process, and past the test harness's capture, so that it is seen.
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                let note =
+                    format!("note: skipping the real-engine tests ({test} first): {error}\n");
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), note.as_bytes());
+            });
             None
         }
     }

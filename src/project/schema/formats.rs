@@ -201,6 +201,32 @@ fn port_range(text: &str) -> Option<(u32, u32)> {
     }
 }
 
+/// What the Compose Specification's pattern for `container_name`, `[a-zA-Z0-9][a-zA-Z0-9_.-]+`,
+/// matches (it is not anchored): a letter or digit followed by a letter, digit, `_`, `.` or `-`.
+pub fn container_name_matches(name: &str) -> bool {
+    // ASCII bytes never occur inside a multi-byte UTF-8 character, so bytes will do.
+    name.as_bytes().windows(2).any(|pair| {
+        pair[0].is_ascii_alphanumeric()
+            && (pair[1].is_ascii_alphanumeric() || matches!(pair[1], b'_' | b'.' | b'-'))
+    })
+}
+
+/// What the Compose Specification's pattern for `pull_policy` matches (it is not anchored):
+/// `always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+`.
+pub fn pull_policy_matches(policy: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "always", "never", "build", "if_not_present", "missing", "refresh", "daily", "weekly",
+    ];
+    if WORDS.iter().any(|word| policy.contains(word)) {
+        return true;
+    }
+    policy.match_indices("every_").any(|(at, word)| {
+        let rest = &policy.as_bytes()[at + word.len()..];
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        digits > 0 && matches!(rest.get(digits), Some(b'w' | b'd' | b'h' | b'm' | b's'))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +266,23 @@ mod tests {
         assert_eq!(compose("1h1d"), Ok(90_000 * SECOND));
         assert!(compose("1mo").is_err());
         assert!(compose("").is_err());
+    }
+
+    #[test]
+    fn names_and_pull_policies_match_the_upstream_patterns() {
+        for good in ["ab", "web-1", "a.b", "-ab", "a_", "é0.", "my app"] {
+            assert!(container_name_matches(good), "{good:?}");
+        }
+        for bad in ["", "a", "-a", "_a", "a é", "é", ".-_"] {
+            assert!(!container_name_matches(bad), "{bad:?}");
+        }
+        for good in ["always", "never", "missing", "build", "if_not_present", "daily", "weekly",
+            "refresh", "every_12h", "every_1d2h", "xalwaysx", "every_every_5m"] {
+            assert!(pull_policy_matches(good), "{good:?}");
+        }
+        for bad in ["", "foo", "every_", "every_h", "every_5", "every_5x", "Always"] {
+            assert!(!pull_policy_matches(bad), "{bad:?}");
+        }
     }
 
     #[test]
