@@ -182,7 +182,7 @@ fn config_listings() {
         "services:\n  web:\n    image: nginx\n    depends_on: [db]\n    networks: [front]\n    volumes: [data:/d]\n  db:\n    build: .\n    profiles: [full]\n  tool:\n    image: t\n    profiles: [tools]\nnetworks:\n  front: {}\nvolumes:\n  data: {}\n",
     );
     let lines = |args: &[&str]| {
-        let mut all = vec!["--profile", "full"];
+        let mut all = vec!["-p", "listings", "--profile", "full"];
         all.extend(args);
         let out = run_rcompose(dir.path(), &all, &[]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -193,7 +193,7 @@ fn config_listings() {
     assert_eq!(lines(&["config", "--networks"]), "default\nfront\n");
     assert_eq!(lines(&["config", "--profiles"]), "full\ntools\n");
     let images = lines(&["config", "--images"]);
-    assert!(images.ends_with("-db\nnginx\n"), "{images}");
+    assert_eq!(images, "listings-db\nnginx\n");
     let hashes = lines(&["config", "--hash", "*"]);
     assert_eq!(hashes.lines().count(), 2);
     assert!(
