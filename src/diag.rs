@@ -44,7 +44,9 @@ impl SourceMap {
         let whole = self.line_span(file, line);
         let skip = (column.max(1) - 1) as usize;
         let text = self.get(file).map(|f| f.text.clone()).unwrap_or_default();
-        let line_text = text.get(whole.offset..whole.offset + whole.len).unwrap_or("");
+        let line_text = text
+            .get(whole.offset..whole.offset + whole.len)
+            .unwrap_or("");
         let skip_bytes: usize = line_text.chars().take(skip).map(char::len_utf8).sum();
         Span {
             offset: whole.offset + skip_bytes,
@@ -172,7 +174,10 @@ impl Diagnostic {
 }
 
 /// Suggests the closest of `candidates` to a misspelt `word`, docker compose style.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     candidates
         .into_iter()
         .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
@@ -226,7 +231,10 @@ pub fn render_human(diagnostic: &Diagnostic, sources: &SourceMap, color: bool) -
         let mut rendered = String::new();
         if handler.render_report(&mut rendered, &report).is_ok() {
             // The first line repeats the headline; the excerpt starts after it.
-            let body = rendered.split_once('\n').map(|(_, rest)| rest).unwrap_or("");
+            let body = rendered
+                .split_once('\n')
+                .map(|(_, rest)| rest)
+                .unwrap_or("");
             out.push_str(body.trim_end());
             out.push('\n');
         }
@@ -336,7 +344,11 @@ pub fn render_github(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
         message.push_str("\nhelp: ");
         message.push_str(help);
     }
-    format!("::{kind} {}::{}", properties.join(","), escape_data(&message))
+    format!(
+        "::{kind} {}::{}",
+        properties.join(","),
+        escape_data(&message)
+    )
 }
 
 fn escape_data(text: &str) -> String {

@@ -41,8 +41,8 @@ impl DependencyGraph {
     pub fn cycles(&self) -> Vec<Vec<String>> {
         let mut cycles = Vec::new();
         for component in tarjan_scc(&self.graph) {
-            let self_loop = component.len() == 1
-                && self.graph.find_edge(component[0], component[0]).is_some();
+            let self_loop =
+                component.len() == 1 && self.graph.find_edge(component[0], component[0]).is_some();
             if component.len() < 2 && !self_loop {
                 continue;
             }

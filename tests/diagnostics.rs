@@ -33,7 +33,9 @@ fn rendered_diagnostics_match_expectations() {
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
         if expected != stderr {
-            failures.push(format!("{name}:\n--- expected\n{expected}\n--- actual\n{stderr}"));
+            failures.push(format!(
+                "{name}:\n--- expected\n{expected}\n--- actual\n{stderr}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -69,6 +69,12 @@ fn pre_commit_hook_refuses_a_broken_compose_file() {
         .current_dir(&work)
         .env("PRE_COMMIT_HOME", cache.join("home"))
         .env("CARGO_TARGET_DIR", cache.join("cargo-target"))
+        // The hook's `cargo install` builds in release mode; for this test a quick unoptimised
+        // build does (the hook's behaviour does not depend on it).
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "true")
         .env("NO_COLOR", "1")
         .output()
         .expect("pre-commit runs");

@@ -49,7 +49,10 @@ fn corpus_dir() -> Option<PathBuf> {
 }
 
 fn targets() -> Vec<SchemaKind> {
-    (0..=9).map(SchemaKind::V3).chain([SchemaKind::Spec]).collect()
+    (0..=9)
+        .map(SchemaKind::V3)
+        .chain([SchemaKind::Spec])
+        .collect()
 }
 
 fn label(kind: SchemaKind) -> String {
@@ -114,7 +117,10 @@ impl<'a> Walker<'a> {
     fn compare(&mut self, path: &str, ours: &'a Value, theirs: &'a Value) {
         let ours = Self::resolve(self.ours, ours);
         let theirs = Self::resolve(self.theirs, theirs);
-        let identity = (ours as *const Value as usize, theirs as *const Value as usize);
+        let identity = (
+            ours as *const Value as usize,
+            theirs as *const Value as usize,
+        );
         if !self.seen.insert(identity) {
             return;
         }
@@ -148,7 +154,11 @@ impl<'a> Walker<'a> {
         }
         let unique = |node: &Value| node.get("uniqueItems") == Some(&Value::Bool(true));
         if unique(ours) != unique(theirs) {
-            differ("uniqueItems", unique(ours).to_string(), unique(theirs).to_string());
+            differ(
+                "uniqueItems",
+                unique(ours).to_string(),
+                unique(theirs).to_string(),
+            );
         }
         let closed = |node: &Value| match node.get("additionalProperties") {
             None | Some(Value::Bool(true)) => "allowed",
@@ -196,7 +206,9 @@ impl<'a> Walker<'a> {
         let (a, b) = (normalized(a), normalized(b));
         for (key, value) in &a {
             match b.iter().find(|(k, _)| k == key) {
-                Some((_, other)) => pairs.push((format!("{path}{}", short_pattern(key)), value, other)),
+                Some((_, other)) => {
+                    pairs.push((format!("{path}{}", short_pattern(key)), value, other))
+                }
                 None => self
                     .differences
                     .push(format!("{path_or_root}: pattern `{key}` only in ours")),
@@ -208,9 +220,10 @@ impl<'a> Walker<'a> {
                     .push(format!("{path_or_root}: pattern `{key}` only upstream"));
             }
         }
-        if let (Some(x @ Value::Object(_)), Some(y @ Value::Object(_))) =
-            (ours.get("additionalProperties"), theirs.get("additionalProperties"))
-        {
+        if let (Some(x @ Value::Object(_)), Some(y @ Value::Object(_))) = (
+            ours.get("additionalProperties"),
+            theirs.get("additionalProperties"),
+        ) {
             pairs.push((format!("{path}.*"), x, y));
         }
         match (ours.get("items"), theirs.get("items")) {
@@ -347,7 +360,10 @@ fn the_structural_walk_notices_differences() {
         "additionalProperties": false,
         "definitions": {"d": {"type": "array", "items": {"type": "string"}, "uniqueItems": true}}
     });
-    assert_eq!(structural_differences(&theirs, &theirs), Vec::<String>::new());
+    assert_eq!(
+        structural_differences(&theirs, &theirs),
+        Vec::<String>::new()
+    );
     let mut ours = theirs.clone();
     ours["patternProperties"] = json!({r"^[\s\S]*.": {"type": "string"}});
     assert_eq!(structural_differences(&ours, &theirs), Vec::<String>::new());
@@ -370,7 +386,9 @@ fn upstream_validator(document: &Value, kind: SchemaKind) -> jsonschema::Validat
     let options = jsonschema::options().should_validate_formats(true);
     let options = match kind {
         SchemaKind::V3(_) => options
-            .with_format("duration", |s: &str| parse_duration(s, DurationUnits::Go).is_ok())
+            .with_format("duration", |s: &str| {
+                parse_duration(s, DurationUnits::Go).is_ok()
+            })
             .with_format("ports", |_: &str| true)
             .with_format("expose", |_: &str| true),
         // For rcompose's schema without its additions (upstream's names no format).
@@ -392,7 +410,10 @@ fn ours_without_additions(kind: SchemaKind) -> jsonschema::Validator {
         let Value::Object(map) = schema else {
             return;
         };
-        if matches!(map.get("format").and_then(Value::as_str), Some("duration" | "ports")) {
+        if matches!(
+            map.get("format").and_then(Value::as_str),
+            Some("duration" | "ports")
+        ) {
             map.remove("format");
         }
         if map.remove("multipleOf").is_some() {
@@ -464,7 +485,9 @@ fn sample(document: &Value, schema: &Value, depth: usize) -> Value {
                 .flatten()
                 .filter_map(Value::as_str)
             {
-                let property = schema.pointer(&format!("/properties/{key}")).unwrap_or(&Value::Null);
+                let property = schema
+                    .pointer(&format!("/properties/{key}"))
+                    .unwrap_or(&Value::Null);
                 object.insert(key.to_string(), sample(document, property, depth + 1));
             }
             Value::Object(object)
@@ -507,7 +530,9 @@ fn places(document: &Value) -> Vec<Vec<Step>> {
                 .iter()
                 .filter(|k| **k != except)
                 .map(|k| {
-                    let property = schema.pointer(&format!("/properties/{k}")).unwrap_or(&Value::Null);
+                    let property = schema
+                        .pointer(&format!("/properties/{k}"))
+                        .unwrap_or(&Value::Null);
                     (k.to_string(), sample(document, property, 0))
                 })
                 .collect()
@@ -531,12 +556,23 @@ fn places(document: &Value) -> Vec<Vec<Step>> {
             walk(document, child, steps, out, seen);
             steps.pop();
         }
-        for branch in schema.get("oneOf").and_then(Value::as_array).into_iter().flatten() {
+        for branch in schema
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             walk(document, branch, steps, out, seen);
         }
     }
     let mut out = Vec::new();
-    walk(document, document, &mut Vec::new(), &mut out, &mut HashSet::new());
+    walk(
+        document,
+        document,
+        &mut Vec::new(),
+        &mut out,
+        &mut HashSet::new(),
+    );
     out.sort_by_key(|steps| format!("{steps:?}"));
     out.dedup_by_key(|steps| format!("{steps:?}"));
     out
@@ -674,7 +710,11 @@ fn corpus_documents() -> Vec<(String, Value)> {
         .into_iter()
         .filter_map(|path| {
             let text = std::fs::read_to_string(&path).ok()?;
-            let name = path.strip_prefix(&dir).unwrap_or(&path).display().to_string();
+            let name = path
+                .strip_prefix(&dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             yaml_to_json(&text).map(|doc| (name, doc))
         })
         .collect()
@@ -699,7 +739,9 @@ fn integral_floats_as_integers(value: &Value) -> Value {
             Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => json!(f as i64),
             _ => value.clone(),
         },
-        Value::Array(items) => Value::Array(items.iter().map(integral_floats_as_integers).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(integral_floats_as_integers).collect())
+        }
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| (k.clone(), integral_floats_as_integers(v)))
@@ -719,7 +761,12 @@ fn behaviour_matches_upstream() {
     let handwritten: Vec<(String, Value)> = HANDWRITTEN
         .iter()
         .enumerate()
-        .map(|(i, text)| (format!("handwritten #{i}"), yaml_to_json(text).expect("test yaml")))
+        .map(|(i, text)| {
+            (
+                format!("handwritten #{i}"),
+                yaml_to_json(text).expect("test yaml"),
+            )
+        })
         .collect();
     let mut failures = Vec::new();
     let mut summary = Vec::new();

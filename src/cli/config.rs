@@ -51,6 +51,7 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
         return exit::INVALID;
     };
     if args.quiet {
+        std::mem::forget(project);
         return exit::OK;
     }
     // The model holds values as the engine gets them; printed, `$` is escaped back to `$$` so
@@ -113,6 +114,8 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
         None => serde_yaml::to_string(model).unwrap_or_default(),
     };
     print!("{text}");
+    // The process ends here: freeing a large model would only cost time.
+    std::mem::forget(project);
     exit::OK
 }
 

@@ -1,8 +1,17 @@
 //! The command line: clap definitions, the global options docker compose users know, and one
 //! file per command.
 
+mod attach;
 mod config;
+mod down;
+mod engine_gaps;
+mod engine_session;
+mod lifecycle;
+mod ls;
 mod output;
+mod progress;
+mod ps;
+mod up;
 mod validate;
 
 use std::ffi::OsString;
@@ -43,7 +52,13 @@ pub struct Cli {
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalOptions {
     /// Compose configuration files (repeatable; `-` reads standard input)
-    #[arg(id = "global_file", short = 'f', long = "file", global = true, value_name = "FILE")]
+    #[arg(
+        id = "global_file",
+        short = 'f',
+        long = "file",
+        global = true,
+        value_name = "FILE"
+    )]
     pub files: Vec<PathBuf>,
 
     /// Project name
@@ -55,12 +70,47 @@ pub struct GlobalOptions {
     pub project_directory: Option<PathBuf>,
 
     /// Alternate environment files (repeatable; default: `.env` in the project directory)
-    #[arg(id = "global_env_file", long = "env-file", global = true, value_name = "FILE")]
+    #[arg(
+        id = "global_env_file",
+        long = "env-file",
+        global = true,
+        value_name = "FILE"
+    )]
     pub env_files: Vec<PathBuf>,
 
     /// Profiles to enable (repeatable)
-    #[arg(id = "global_profile", long = "profile", global = true, value_name = "PROFILE")]
+    #[arg(
+        id = "global_profile",
+        long = "profile",
+        global = true,
+        value_name = "PROFILE"
+    )]
     pub profiles: Vec<String>,
+
+    /// Control max parallelism of engine calls, -1 for unlimited
+    #[arg(
+        long = "parallel",
+        global = true,
+        value_name = "N",
+        env = "COMPOSE_PARALLEL_LIMIT",
+        allow_negative_numbers = true
+    )]
+    pub parallel: Option<i64>,
+
+    /// Set type of progress output: auto | tty | plain | json | quiet
+    #[arg(
+        long = "progress",
+        global = true,
+        value_enum,
+        value_name = "MODE",
+        env = "COMPOSE_PROGRESS",
+        default_value = "auto"
+    )]
+    pub progress: progress::ProgressMode,
+
+    /// Execute the command in dry run mode: print the plan, change nothing
+    #[arg(long = "dry-run", global = true)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +119,24 @@ pub enum Command {
     Config(config::ConfigArgs),
     /// Validate compose files, each as its own project, reporting every problem
     Validate(validate::ValidateArgs),
+    /// Create and start containers
+    Up(up::UpArgs),
+    /// Stop and remove containers, networks
+    Down(down::DownArgs),
+    /// List containers
+    Ps(ps::PsArgs),
+    /// List running compose projects
+    Ls(ls::LsArgs),
+    /// Start services
+    Start(lifecycle::StartArgs),
+    /// Stop services
+    Stop(lifecycle::StopArgs),
+    /// Restart service containers
+    Restart(lifecycle::RestartArgs),
+    /// Removes stopped service containers
+    Rm(lifecycle::RmArgs),
+    /// Force stop service containers
+    Kill(lifecycle::KillArgs),
     /// Show the rcompose version information
     Version(VersionArgs),
 }
@@ -89,6 +157,7 @@ pub fn run() -> ExitCode {
 }
 
 pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args = lifecycle::rewrite_rm_force(args.into_iter().collect());
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
@@ -104,6 +173,15 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Config(args) => config::run(&cli.global, &args),
         Command::Validate(args) => validate::run(&cli.global, &args),
         Command::Version(args) => version(&args),
+        Command::Up(args) => up::run(&cli.global, &args),
+        Command::Down(args) => down::run(&cli.global, &args),
+        Command::Ps(args) => ps::run(&cli.global, &args),
+        Command::Ls(args) => ls::run(&cli.global, &args),
+        Command::Start(args) => lifecycle::start(&cli.global, &args),
+        Command::Stop(args) => lifecycle::stop(&cli.global, &args),
+        Command::Restart(args) => lifecycle::restart(&cli.global, &args),
+        Command::Rm(args) => lifecycle::rm(&cli.global, &args),
+        Command::Kill(args) => lifecycle::kill(&cli.global, &args),
     };
     ExitCode::from(code)
 }

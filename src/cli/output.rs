@@ -17,5 +17,9 @@ pub fn print_human(diagnostics: &[Diagnostic], sources: &SourceMap) {
 /// The count line: "2 errors, 1 warning".
 pub fn summary(errors: usize, warnings: usize) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }

@@ -7,7 +7,14 @@ use serde_json::Value as J;
 use sha2::{Digest, Sha256};
 
 /// Fields that never change what the container is (docker compose leaves them out too).
-const NOT_HASHED: [&str; 6] = ["build", "pull_policy", "scale", "depends_on", "profiles", "develop"];
+const NOT_HASHED: [&str; 6] = [
+    "build",
+    "pull_policy",
+    "scale",
+    "depends_on",
+    "profiles",
+    "develop",
+];
 
 pub fn config_hash(service: &J) -> String {
     let mut hashed = service.clone();
@@ -30,7 +37,12 @@ fn sorted(value: &J) -> J {
         J::Object(map) => {
             let mut entries: Vec<(&String, &J)> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            J::Object(entries.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+            J::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
         }
         J::Array(items) => J::Array(items.iter().map(sorted).collect()),
         other => other.clone(),
@@ -44,8 +56,10 @@ mod tests {
 
     #[test]
     fn hash_ignores_key_order_and_replicas() {
-        let a = json!({"image": "x", "environment": {"A": "1", "B": "2"}, "deploy": {"replicas": 2}});
-        let b = json!({"deploy": {"replicas": 5}, "environment": {"B": "2", "A": "1"}, "image": "x"});
+        let a =
+            json!({"image": "x", "environment": {"A": "1", "B": "2"}, "deploy": {"replicas": 2}});
+        let b =
+            json!({"deploy": {"replicas": 5}, "environment": {"B": "2", "A": "1"}, "image": "x"});
         assert_eq!(config_hash(&a), config_hash(&b));
         let c = json!({"image": "y", "environment": {"A": "1", "B": "2"}});
         assert_ne!(config_hash(&a), config_hash(&c));

@@ -37,7 +37,9 @@ pub fn check(doc: &Node, diagnostics: &mut Vec<Diagnostic>) {
         let base = KeyPath::root().key("services").key(service_name);
         for dependency in service_dependencies(service, &base) {
             if !services.contains_key(&dependency.name) {
-                if dependency.path.to_string().contains("depends_on") && !is_required(dependency.node) {
+                if dependency.path.to_string().contains("depends_on")
+                    && !is_required(dependency.node)
+                {
                     continue;
                 }
                 diagnostics.push(undefined(
@@ -88,7 +90,12 @@ pub fn check(doc: &Node, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-fn undefined(kind: &str, service_name: &str, reference: &Reference, known: &[String]) -> Diagnostic {
+fn undefined(
+    kind: &str,
+    service_name: &str,
+    reference: &Reference,
+    known: &[String],
+) -> Diagnostic {
     let mut diagnostic = Diagnostic::error(format!(
         "service `{service_name}` refers to undefined {kind} `{}`",
         reference.name
@@ -96,13 +103,14 @@ fn undefined(kind: &str, service_name: &str, reference: &Reference, known: &[Str
     .at(reference.node.entry_span())
     .path(reference.path.clone())
     .label(format!("no {kind} named `{}`", reference.name));
-    let help = did_you_mean(&reference.name, known.iter().map(String::as_str)).unwrap_or_else(|| {
-        if known.is_empty() {
-            format!("declare it under the top-level `{kind}s:` key")
-        } else {
-            format!("defined {kind}s: {}", known.join(", "))
-        }
-    });
+    let help =
+        did_you_mean(&reference.name, known.iter().map(String::as_str)).unwrap_or_else(|| {
+            if known.is_empty() {
+                format!("declare it under the top-level `{kind}s:` key")
+            } else {
+                format!("defined {kind}s: {}", known.join(", "))
+            }
+        });
     if kind != "service" || !known.is_empty() {
         diagnostic = diagnostic.help(help);
     }
@@ -110,7 +118,10 @@ fn undefined(kind: &str, service_name: &str, reference: &Reference, known: &[Str
 }
 
 fn is_required(node: &Node) -> bool {
-    !matches!(node.get("required").map(|n| &n.value), Some(Value::Bool(false)))
+    !matches!(
+        node.get("required").map(|n| &n.value),
+        Some(Value::Bool(false))
+    )
 }
 
 /// Names in a list (`[a, b]`) or the keys of a mapping (`{a: ..., b: ...}`), with their nodes.

@@ -50,6 +50,12 @@ pub fn resolve(
     else {
         return;
     };
+    if !services
+        .values()
+        .any(|service| service.get("extends").is_some())
+    {
+        return;
+    }
     let names: Vec<String> = services.keys().cloned().collect();
     let mut resolver = Resolver {
         base_dir: clean(&base_dir.to_string_lossy()),

@@ -55,7 +55,8 @@ fn resolve_at(
             );
             return;
         }
-        let Some(included) = load_entry(entry, project_dir, environment, read, diagnostics, depth) else {
+        let Some(included) = load_entry(entry, project_dir, environment, read, diagnostics, depth)
+        else {
             continue;
         };
         add_resources(doc, included, entry, &path, diagnostics);
@@ -95,16 +96,25 @@ fn load_entry(
     let first = files.first()?;
     let included_dir = match explicit_dir {
         Some(dir) => source::absolutize(project_dir, Path::new(&dir)),
-        None => first.parent().map(Path::to_path_buf).unwrap_or_else(|| project_dir.to_path_buf()),
+        None => first
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| project_dir.to_path_buf()),
     };
 
     // The included project's own variables: its env files (or its `.env`), under the
     // including project's environment, which wins.
     let mut env = environment.clone();
     let env_paths: Vec<PathBuf> = if env_files.is_empty() {
-        vec![included_dir.join(".env")].into_iter().filter(|p| p.is_file()).collect()
+        vec![included_dir.join(".env")]
+            .into_iter()
+            .filter(|p| p.is_file())
+            .collect()
     } else {
-        env_files.iter().map(|f| source::absolutize(project_dir, Path::new(f))).collect()
+        env_files
+            .iter()
+            .map(|f| source::absolutize(project_dir, Path::new(f)))
+            .collect()
     };
     for env_path in env_paths {
         let Ok(text) = std::fs::read_to_string(&env_path) else {
@@ -148,7 +158,14 @@ fn load_entry(
     }
     let (mut included, merge_diagnostics) = merge::merge_all(documents);
     diagnostics.extend(merge_diagnostics);
-    resolve_at(&mut included, &included_dir, &env, read, diagnostics, depth + 1);
+    resolve_at(
+        &mut included,
+        &included_dir,
+        &env,
+        read,
+        diagnostics,
+        depth + 1,
+    );
     rebase(&mut included, &included_dir.display().to_string());
     Some(included)
 }
@@ -162,7 +179,9 @@ fn rebase(doc: &mut Node, dir: &str) {
         }
     }
     for section in ["secrets", "configs"] {
-        let Some(resources) = map.get_mut(section).and_then(Node::as_map_mut) else { continue };
+        let Some(resources) = map.get_mut(section).and_then(Node::as_map_mut) else {
+            continue;
+        };
         for resource in resources.values_mut() {
             if let Some(file) = resource.as_map_mut().and_then(|r| r.get_mut("file")) {
                 if let Value::Str(path) = &mut file.value {
@@ -180,7 +199,9 @@ fn add_resources(
     path: &KeyPath,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let Value::Map(mut included) = included.value else { return };
+    let Value::Map(mut included) = included.value else {
+        return;
+    };
     let Some(map) = doc.as_map_mut() else { return };
     for section in SECTIONS {
         let Some(Value::Map(resources)) = included.shift_remove(section).map(|n| n.value) else {
@@ -189,7 +210,9 @@ fn add_resources(
         let target = map
             .entry(section.to_string())
             .or_insert_with(|| Node::new(Value::Map(Default::default()), entry.span));
-        let Some(target) = target.as_map_mut() else { continue };
+        let Some(target) = target.as_map_mut() else {
+            continue;
+        };
         for (name, resource) in resources {
             match target.get(&name) {
                 Some(existing) if existing.to_json() != resource.to_json() => {

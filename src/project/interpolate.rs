@@ -26,11 +26,16 @@ pub fn interpolate_with(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let mut warned: Vec<String> = Vec::new();
+    // Patterns split once, not once per value: this walk visits every node of the document.
+    let compiled: Vec<(Vec<&str>, Cast)> = casts
+        .iter()
+        .map(|(pattern, cast)| (pattern.split('.').collect(), *cast))
+        .collect();
     // An explicit stack: a deeply nested document must not exhaust the call stack.
     let mut stack: Vec<(&mut Node, KeyPath)> = vec![(doc, KeyPath::root())];
     while let Some((node, path)) = stack.pop() {
         if let Value::Str(text) = &mut node.value {
-            let context = (node.span, &path, casts);
+            let context = (node.span, &path, compiled.as_slice());
             if let Some(value) = interpolate_string(text, context, lookup, &mut warned, diagnostics)
             {
                 node.value = value;
@@ -60,32 +65,35 @@ pub fn interpolate_with(
 /// path casts it to another type.
 fn interpolate_string(
     text: &mut String,
-    (span, path, casts): (Span, &KeyPath, &[(&str, Cast)]),
+    (span, path, casts): (Span, &KeyPath, &[(Vec<&str>, Cast)]),
     lookup: &dyn Fn(&str) -> Option<String>,
     warned: &mut Vec<String>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Value> {
-    let substituted = match template::substitute(text, lookup) {
-        Ok(substituted) => substituted,
-        Err(error) => {
-            diagnostics.push(template_diagnostic(&error).at(span).path(path.clone()));
-            return None;
+    // Most values hold no `$`: nothing to substitute.
+    if text.contains('$') {
+        let substituted = match template::substitute(text, lookup) {
+            Ok(substituted) => substituted,
+            Err(error) => {
+                diagnostics.push(template_diagnostic(&error).at(span).path(path.clone()));
+                return None;
+            }
+        };
+        for name in substituted.unset {
+            if !warned.contains(&name) {
+                diagnostics.push(
+                    Diagnostic::warning(template::unset_warning(&name))
+                        .at(span)
+                        .path(path.clone()),
+                );
+                warned.push(name);
+            }
         }
-    };
-    for name in substituted.unset {
-        if !warned.contains(&name) {
-            diagnostics.push(
-                Diagnostic::warning(template::unset_warning(&name))
-                    .at(span)
-                    .path(path.clone()),
-            );
-            warned.push(name);
-        }
+        *text = substituted.value;
     }
-    *text = substituted.value;
     let cast = casts
         .iter()
-        .find(|(pattern, _)| path_matches(path, pattern))
+        .find(|(pattern, _)| segments_match(path, pattern))
         .map(|&(_, cast)| cast)?;
     match cast.apply(text) {
         Ok((value, warning)) => {
@@ -203,24 +211,22 @@ pub const CASTS: &[(&str, Cast)] = &[
 
 /// Whether `path` matches `pattern` (`*` = any one segment, `[]` = any index).
 pub fn path_matches(path: &KeyPath, pattern: &str) -> bool {
+    segments_match(path, &pattern.split('.').collect::<Vec<_>>())
+}
+
+/// [`path_matches`] with the pattern already split on `.`.
+fn segments_match(path: &KeyPath, pattern: &[&str]) -> bool {
     let segments = path.segments();
-    let mut count = 0;
-    for (i, part) in pattern.split('.').enumerate() {
-        count += 1;
-        let Some(segment) = segments.get(i) else {
-            return false;
-        };
-        let matched = match (part, segment) {
-            ("*", _) => true,
-            ("[]", PathSegment::Index(_)) => true,
-            (part, PathSegment::Key(key)) => part == key,
-            (_, PathSegment::Index(_)) => false,
-        };
-        if !matched {
-            return false;
-        }
-    }
-    count == segments.len()
+    segments.len() == pattern.len()
+        && pattern
+            .iter()
+            .zip(segments)
+            .all(|(part, segment)| match (*part, segment) {
+                ("*", _) => true,
+                ("[]", PathSegment::Index(_)) => true,
+                (part, PathSegment::Key(key)) => part == key,
+                (_, PathSegment::Index(_)) => false,
+            })
 }
 
 /// The cast for a value at `path`, if compose converts values there.

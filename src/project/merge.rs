@@ -663,6 +663,18 @@ fn entry_span(value: &Node) -> Span {
     }
 }
 
+/// [`UNIQUE`] with its patterns split once: the walk checks every sequence of the document.
+fn unique_rules() -> &'static [(Vec<&'static str>, Unique)] {
+    static RULES: std::sync::OnceLock<Vec<(Vec<&'static str>, Unique)>> =
+        std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        UNIQUE
+            .iter()
+            .map(|(pattern, unique)| (pattern.split('.').collect(), *unique))
+            .collect()
+    })
+}
+
 fn unicity_walk(node: &mut Node, path: &mut Vec<String>) {
     match &mut node.value {
         Value::Map(map) => {
@@ -673,9 +685,15 @@ fn unicity_walk(node: &mut Node, path: &mut Vec<String>) {
             }
         }
         Value::Seq(items) => {
-            if let Some(unique) = UNIQUE
+            if let Some(unique) = unique_rules()
                 .iter()
-                .find(|(pattern, _)| path_matches(pattern, path))
+                .find(|(pattern, _)| {
+                    pattern.len() == path.len()
+                        && pattern
+                            .iter()
+                            .zip(path.iter())
+                            .all(|(p, k)| *p == "*" || p == k)
+                })
                 .map(|(_, unique)| *unique)
             {
                 if unique == Unique::Port {

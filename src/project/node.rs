@@ -235,7 +235,11 @@ mod tests {
 
     #[test]
     fn key_path_renders_as_users_read_it() {
-        let path = KeyPath::root().key("services").key("web").key("ports").index(0);
+        let path = KeyPath::root()
+            .key("services")
+            .key("web")
+            .key("ports")
+            .index(0);
         assert_eq!(path.to_string(), "services.web.ports[0]");
         assert_eq!(KeyPath::from_pointer("/services/web/ports/0"), path);
     }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::node::Node;
-use super::{canonical, checks, dotenv, include, interpolate, merge, profiles, schema, source, yaml};
+use super::{
+    canonical, checks, dotenv, include, interpolate, merge, profiles, schema, source, yaml,
+};
 use crate::diag::{Diagnostic, SourceMap};
 
 /// What the command line says about the project (flags and `COMPOSE_*` variables).
@@ -131,7 +133,7 @@ impl Loader<'_> {
                         files = found.paths;
                     }
                     Err(diagnostic) => {
-                        self.diagnostics.push(diagnostic);
+                        self.diagnostics.push(*diagnostic);
                         return None;
                     }
                 }
@@ -261,7 +263,11 @@ impl Loader<'_> {
                                 "The \"{}\" variable is not set. Defaulting to a blank string.",
                                 variable.name
                             ))
-                            .at(self.sources.column_span(file, variable.line, variable.column)),
+                            .at(self.sources.column_span(
+                                file,
+                                variable.line,
+                                variable.column,
+                            )),
                         );
                     }
                 }
@@ -280,7 +286,8 @@ impl Loader<'_> {
 
     fn add_source(&mut self, path: &Path, text: String) -> super::node::FileId {
         let display = display_path(&self.options.working_dir, path);
-        self.sources.add(path.to_path_buf(), display, Arc::from(text))
+        self.sources
+            .add(path.to_path_buf(), display, Arc::from(text))
     }
     fn load_file(
         &mut self,
@@ -314,7 +321,10 @@ impl Loader<'_> {
             );
             return None;
         }
-        if let Some(name) = environment.get("COMPOSE_PROJECT_NAME").filter(|n| !n.is_empty()) {
+        if let Some(name) = environment
+            .get("COMPOSE_PROJECT_NAME")
+            .filter(|n| !n.is_empty())
+        {
             if source::is_valid_project_name(name) {
                 return Some(name.clone());
             }

@@ -5,9 +5,7 @@ use super::node::{Node, Value};
 
 /// Every profile named by any service, sorted and unique.
 pub fn all(doc: &Node) -> Vec<String> {
-    let mut names: Vec<String> = services(doc)
-        .flat_map(|service| service_profiles(service))
-        .collect();
+    let mut names: Vec<String> = services(doc).flat_map(service_profiles).collect();
     names.sort();
     names.dedup();
     names

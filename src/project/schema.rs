@@ -1,8 +1,8 @@
 //! JSON-schema validation of one compose file against the schema of its version.
 //!
-//! The schemas are written for this project in one outline (`schemas/compose.outline`, see
-//! [`outline`]) from which the JSON schema of each target — compose file format 3.0 to 3.9 and the
-//! Compose Specification — is derived and compiled the first time a file needs it.
+//! The schemas are written for this project in one outline (`schemas/compose.outline`) from which
+//! the build script derives the JSON schema of each target — compose file format 3.0 to 3.9 and
+//! the Compose Specification — into the binary; each is compiled the first time a file needs it.
 //!
 //! docker compose v2 validates every file against the Compose Specification whatever its
 //! `version`, so that is what decides errors here too. A `version: "3.x"` file is also checked
@@ -10,6 +10,7 @@
 //! docker compose v2 runs such a file, docker stack deploy and older tools may not.
 
 mod formats;
+#[cfg(test)]
 mod outline;
 
 use std::collections::{HashMap, HashSet};
@@ -64,14 +65,21 @@ pub fn validate(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
     if std::env::var_os("TMP_SKIP_SCHEMA").is_some() {
         return Vec::new();
     }
+    let t0 = std::time::Instant::now();
+    let r = validate_inner(doc, kind, strict);
+    if std::env::var_os("TMP_SCHEMA_TIMING").is_some() {
+        eprintln!("TIMING validate {:?}", t0.elapsed());
+    }
+    r
+}
+
+fn validate_inner(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
     let instance = doc.to_json();
-    let (spec, version) = match (compiled(SchemaKind::Spec), kind) {
-        (Err(e), _) => return vec![internal_error(SchemaKind::Spec, &e)],
-        (Ok(spec), SchemaKind::Spec) => (spec, None),
-        (Ok(spec), SchemaKind::V3(_)) => match compiled(kind) {
-            Ok(version) => (spec, Some(version)),
-            Err(e) => return vec![internal_error(kind, &e)],
-        },
+    let (spec, version) = match (compiled_with_spec(kind), kind) {
+        ((Err(e), _), _) => return vec![internal_error(SchemaKind::Spec, &e)],
+        ((Ok(spec), _), SchemaKind::Spec) => (spec, None),
+        ((Ok(spec), Ok(version)), SchemaKind::V3(_)) => (spec, Some(version)),
+        ((Ok(_), Err(e)), SchemaKind::V3(_)) => return vec![internal_error(kind, &e)],
     };
 
     let version_issues = version.map(|v| v.issues(&instance)).unwrap_or_default();
@@ -95,7 +103,10 @@ pub fn validate(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
 
     if let SchemaKind::V3(minor) = kind {
         for issue in &version_issues {
-            if spec_issues.iter().any(|s| related(&s.pointer, &issue.pointer)) {
+            if spec_issues
+                .iter()
+                .any(|s| related(&s.pointer, &issue.pointer))
+            {
                 continue;
             }
             diagnostics.push(issue.version_only(doc, minor, strict));
@@ -105,9 +116,33 @@ pub fn validate(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
     diagnostics
 }
 
-/// The JSON schema rcompose derives for `kind` (what [`validate`] compiles).
+/// The JSON schemas the build script derived from `schemas/compose.outline`: 3.0–3.9, then the
+/// Compose Specification.
+const DOCUMENTS: [&str; 11] = [
+    include_str!(concat!(env!("OUT_DIR"), "/compose-3.0.schema.json")),
+    include_str!(concat!(env!("OUT_DIR"), "/compose-3.1.schema.json")),
+    include_str!(concat!(env!("OUT_DIR"), "/compose-3.2.schema.json")),
+    include_str!(concat!(env!("OUT_DIR"), "/compose-3.3.schema.json")),
+    include_str!(concat!(env!("OUT_DIR"), "/compose-3.4.schema.json")),
+    include_str!(concat!(env!("OUT_DIR"), "/compose-3.5.schema.json")),
+    include_str!(concat!(env!("OUT_DIR"), "/compose-3.6.schema.json")),
+    include_str!(concat!(env!("OUT_DIR"), "/compose-3.7.schema.json")),
+    include_str!(concat!(env!("OUT_DIR"), "/compose-3.8.schema.json")),
+    include_str!(concat!(env!("OUT_DIR"), "/compose-3.9.schema.json")),
+    include_str!(concat!(env!("OUT_DIR"), "/compose-spec.schema.json")),
+];
+
+fn slot(kind: SchemaKind) -> Result<usize, String> {
+    match kind {
+        SchemaKind::V3(minor) if minor <= 9 => Ok(usize::from(minor)),
+        SchemaKind::V3(minor) => Err(format!("there is no compose file format 3.{minor}")),
+        SchemaKind::Spec => Ok(10),
+    }
+}
+
+/// The JSON schema rcompose validates `kind` with.
 pub fn schema_document(kind: SchemaKind) -> Result<Json, String> {
-    outline::derive(kind)
+    serde_json::from_str(DOCUMENTS[slot(kind)?]).map_err(|e| e.to_string())
 }
 
 /// Whether `instance` conforms to the schema of `kind` alone (no Compose Specification pass, no
@@ -128,24 +163,58 @@ struct Compiled {
     validator: jsonschema::Validator,
 }
 
+type Slot = OnceLock<Result<Compiled, String>>;
+
 /// One slot per target: 3.0–3.9, then the Compose Specification.
+fn slot_of(kind: SchemaKind) -> Result<&'static Slot, String> {
+    static SLOTS: [Slot; 11] = [const { OnceLock::new() }; 11];
+    Ok(&SLOTS[slot(kind)?])
+}
+
 fn compiled(kind: SchemaKind) -> Result<&'static Compiled, String> {
-    const EMPTY: OnceLock<Result<Compiled, String>> = OnceLock::new();
-    static SLOTS: [OnceLock<Result<Compiled, String>>; 11] = [EMPTY; 11];
-    let slot = match kind {
-        SchemaKind::V3(minor) if minor <= 9 => usize::from(minor),
-        SchemaKind::V3(minor) => return Err(format!("there is no compose file format 3.{minor}")),
-        SchemaKind::Spec => 10,
-    };
-    SLOTS[slot]
+    slot_of(kind)?
         .get_or_init(|| compile(kind))
         .as_ref()
         .map_err(Clone::clone)
 }
 
+/// The Compose Specification validator and the one of `kind` (the same for `Spec`).
+///
+/// The first time, work is shared with a second thread: the jsonschema crate checks every schema
+/// against the draft-07 meta-schema, whose own validator it builds on first use (about a fifth of
+/// the cost of a first validation); the helper builds it while this thread parses the Compose
+/// Specification schema, then compiles the 3.x schema, if the file needs one, meanwhile.
+fn compiled_with_spec(
+    kind: SchemaKind,
+) -> (
+    Result<&'static Compiled, String>,
+    Result<&'static Compiled, String>,
+) {
+    let first_use = slot_of(SchemaKind::Spec).is_ok_and(|slot| slot.get().is_none())
+        && std::env::var_os("TMP_NO_HELPER").is_none();
+    if first_use {
+        std::thread::scope(|scope| {
+            let helper = std::thread::Builder::new()
+                .name("rcompose-schema".into())
+                .spawn_scoped(scope, move || {
+                    let _ = jsonschema::draft7::meta::validator();
+                    if kind != SchemaKind::Spec {
+                        let _ = compiled(kind);
+                    }
+                });
+            let _ = compiled(SchemaKind::Spec);
+            // Whatever the helper did not finish (it cannot start, or panics) is done below.
+            if let Ok(helper) = helper {
+                let _ = helper.join();
+            }
+        });
+    }
+    (compiled(SchemaKind::Spec), compiled(kind))
+}
+
 fn compile(kind: SchemaKind) -> Result<Compiled, String> {
     let t0 = std::time::Instant::now();
-    let document = outline::derive(kind)?;
+    let document = schema_document(kind)?;
     let t1 = t0.elapsed();
     // The `regex` engine compiles the few key patterns several times faster than the default
     // `fancy-regex`; no pattern here needs look-around or back-references.
@@ -317,6 +386,10 @@ fn escape_segment(segment: &str) -> String {
 impl Compiled {
     /// Every violation of `instance`, one per node.
     fn issues(&self, instance: &Json) -> Vec<Issue> {
+        // The common case, and cheaper than collecting no errors.
+        if self.validator.is_valid(instance) {
+            return Vec::new();
+        }
         let mut issues = Vec::new();
         for error in self.validator.iter_errors(instance) {
             self.collect(&error, &mut issues);
@@ -376,22 +449,21 @@ impl Compiled {
                     .keyword_owner(error)
                     .map_or_else(|| type_names(error.kind()), |s| self.describe(s)),
             },
-            ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
-                match self.best_branch(&pointer, context) {
-                    Some(branch) => {
-                        for inner in branch {
-                            self.collect(inner, out);
-                        }
-                        return;
+            ValidationErrorKind::OneOfNotValid { context }
+            | ValidationErrorKind::AnyOf { context } => match self.best_branch(&pointer, context) {
+                Some(branch) => {
+                    for inner in branch {
+                        self.collect(inner, out);
                     }
-                    None => IssueKind::Mismatch {
-                        expected: self.keyword_owner(error).map_or_else(
-                            || "another form".to_string(),
-                            |owner| self.describe_alternatives(owner),
-                        ),
-                    },
+                    return;
                 }
-            }
+                None => IssueKind::Mismatch {
+                    expected: self.keyword_owner(error).map_or_else(
+                        || "another form".to_string(),
+                        |owner| self.describe_alternatives(owner),
+                    ),
+                },
+            },
             ValidationErrorKind::OneOfMultipleValid { .. } => IssueKind::Other {
                 message: "matches more than one of the allowed forms".to_string(),
             },
@@ -413,9 +485,9 @@ impl Compiled {
             ValidationErrorKind::Maximum { limit } => IssueKind::Maximum {
                 limit: limit.clone(),
             },
-            ValidationErrorKind::MultipleOf { multiple_of } => IssueKind::MultipleOf {
-                step: *multiple_of,
-            },
+            ValidationErrorKind::MultipleOf { multiple_of } => {
+                IssueKind::MultipleOf { step: *multiple_of }
+            }
             ValidationErrorKind::UniqueItems => IssueKind::Unique,
             ValidationErrorKind::FalseSchema => IssueKind::Other {
                 message: "not allowed here".to_string(),
@@ -501,7 +573,10 @@ impl Compiled {
         let plurals: Vec<&str> = types_of(items).iter().map(|t| plural_name(t)).collect();
         match plurals.len() {
             0 => "a list".to_string(),
-            _ => format!("a list of {}", join_or(plurals.iter().map(|s| s.to_string()).collect())),
+            _ => format!(
+                "a list of {}",
+                join_or(plurals.iter().map(|s| s.to_string()).collect())
+            ),
         }
     }
 
@@ -824,9 +899,7 @@ impl Issue {
             } else {
                 format!("unknown key `{key}` in `{parent}`")
             };
-            let mut diagnostic = Diagnostic::error(message)
-                .at_opt(span)
-                .label("unknown key");
+            let mut diagnostic = Diagnostic::error(message).at_opt(span).label("unknown key");
             if let Some(help) = suggestion {
                 diagnostic = diagnostic.help(help);
             } else if key.starts_with("x_") || key.starts_with("X-") {
@@ -837,7 +910,9 @@ impl Issue {
         let (message, label, help) = self.describe(node, &path);
         let span = match (&self.kind, node) {
             (IssueKind::Required { .. }, Some(node)) => Some(node.entry_span()),
-            (IssueKind::Unique, Some(node)) => Some(repeated_item(node).map_or(node.span, |n| n.span)),
+            (IssueKind::Unique, Some(node)) => {
+                Some(repeated_item(node).map_or(node.span, |n| n.span))
+            }
             (_, node) => node.map(|n| n.span),
         };
         let mut diagnostic = Diagnostic::error(message)

@@ -31,7 +31,7 @@ pub struct ConfigFiles {
 
 /// Finds the default compose file in `start` or the nearest parent holding one, plus its
 /// override file.
-pub fn find_default(start: &Path) -> Result<ConfigFiles, Diagnostic> {
+pub fn find_default(start: &Path) -> Result<ConfigFiles, Box<Diagnostic>> {
     let mut warnings = Vec::new();
     for dir in start.ancestors() {
         let found: Vec<PathBuf> = DEFAULT_FILE_NAMES
@@ -58,11 +58,13 @@ pub fn find_default(start: &Path) -> Result<ConfigFiles, Diagnostic> {
         }
         return Ok(ConfigFiles { paths, warnings });
     }
-    Err(Diagnostic::error(format!(
-        "no configuration file provided: not found in {} or its parents",
-        start.display()
+    Err(Box::new(
+        Diagnostic::error(format!(
+            "no configuration file provided: not found in {} or its parents",
+            start.display()
+        ))
+        .help("create a `compose.yaml`, or name the file with `-f FILE`"),
     ))
-    .help("create a `compose.yaml`, or name the file with `-f FILE`"))
 }
 
 /// Splits `COMPOSE_FILE` on `COMPOSE_PATH_SEPARATOR` (default `:` as on Linux).
@@ -162,6 +164,9 @@ mod tests {
             absolutize(Path::new("/p/q"), Path::new("../x/./y")),
             PathBuf::from("/p/x/y")
         );
-        assert_eq!(absolutize(Path::new("/p"), Path::new("/abs")), PathBuf::from("/abs"));
+        assert_eq!(
+            absolutize(Path::new("/p"), Path::new("/abs")),
+            PathBuf::from("/abs")
+        );
     }
 }

@@ -16,7 +16,10 @@ pub fn canonical(node: &Node) -> Result<Vec<J>, String> {
                 out.insert("name".into(), name.to_json());
             }
             let mode = map.get("mode").and_then(Node::scalar_text);
-            out.insert("mode".into(), J::from(mode.unwrap_or_else(|| "ingress".into())));
+            out.insert(
+                "mode".into(),
+                J::from(mode.unwrap_or_else(|| "ingress".into())),
+            );
             if let Some(ip) = map.get("host_ip").and_then(Node::scalar_text) {
                 out.insert("host_ip".into(), J::from(ip));
             }
@@ -29,7 +32,10 @@ pub fn canonical(node: &Node) -> Result<Vec<J>, String> {
                 }
             }
             let protocol = map.get("protocol").and_then(Node::scalar_text);
-            out.insert("protocol".into(), J::from(protocol.unwrap_or_else(|| "tcp".into())));
+            out.insert(
+                "protocol".into(),
+                J::from(protocol.unwrap_or_else(|| "tcp".into())),
+            );
             if let Some(app) = map.get("app_protocol") {
                 out.insert("app_protocol".into(), app.to_json());
             }
@@ -40,7 +46,10 @@ pub fn canonical(node: &Node) -> Result<Vec<J>, String> {
             }
             Ok(vec![J::Object(out)])
         }
-        _ => Err(format!("a port must be a string, a number or a mapping, found {}", node.kind_name())),
+        _ => Err(format!(
+            "a port must be a string, a number or a mapping, found {}",
+            node.kind_name()
+        )),
     }
 }
 
@@ -76,8 +85,9 @@ pub fn parse_short(spec: &str) -> Result<Vec<J>, String> {
         Some(_) => return Err(format!("invalid port `{spec}`: empty protocol")),
         None => (spec, "tcp"),
     };
-    let (host_ip, published, target) = split_parts(rest)
-        .ok_or_else(|| format!("invalid port `{spec}`: expected [[ip:]published:]target[/protocol]"))?;
+    let (host_ip, published, target) = split_parts(rest).ok_or_else(|| {
+        format!("invalid port `{spec}`: expected [[ip:]published:]target[/protocol]")
+    })?;
     let host_ip = host_ip.trim_start_matches('[').trim_end_matches(']');
     if target.is_empty() {
         return Err(format!("invalid port `{spec}`: no container port"));
@@ -103,7 +113,9 @@ pub fn parse_short(spec: &str) -> Result<Vec<J>, String> {
     };
     let count = target_end - target_start;
     match published_range {
-        None => Ok((target_start..=target_end).map(|t| entry(t, None)).collect()),
+        None => Ok((target_start..=target_end)
+            .map(|t| entry(t, None))
+            .collect()),
         Some((p_start, p_end)) if count == 0 => {
             let published = if p_start == p_end {
                 p_start.to_string()
@@ -146,7 +158,9 @@ mod tests {
     fn short_ports_expand_as_docker_compose_does() {
         assert_eq!(
             parse_short("127.0.0.1:53:53/udp").unwrap(),
-            vec![json!({"mode":"ingress","host_ip":"127.0.0.1","target":53,"published":"53","protocol":"udp"})]
+            vec![
+                json!({"mode":"ingress","host_ip":"127.0.0.1","target":53,"published":"53","protocol":"udp"})
+            ]
         );
         assert_eq!(
             parse_short("8000-8001:9000").unwrap(),
@@ -155,7 +169,9 @@ mod tests {
         assert_eq!(parse_short("9000-9001:9000-9001").unwrap().len(), 2);
         assert_eq!(
             parse_short("[::1]:80:80").unwrap(),
-            vec![json!({"mode":"ingress","host_ip":"::1","target":80,"published":"80","protocol":"tcp"})]
+            vec![
+                json!({"mode":"ingress","host_ip":"::1","target":80,"published":"80","protocol":"tcp"})
+            ]
         );
         assert_eq!(
             parse_short("127.0.0.1::81").unwrap(),

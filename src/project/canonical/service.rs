@@ -81,7 +81,11 @@ fn convert(key: &str, value: &Node, context: &Context) -> Result<Option<J>, Stri
             let mut out = Vec::new();
             // `create_host_path: false` is docker compose's default in long syntax: not printed.
             for item in value.as_seq().unwrap_or_default() {
-                out.push(volumes::canonical(item, context.project_dir, context.home.as_deref())?);
+                out.push(volumes::canonical(
+                    item,
+                    context.project_dir,
+                    context.home.as_deref(),
+                )?);
             }
             J::Array(out)
         }
@@ -140,7 +144,11 @@ fn list_of_strings(node: &Node) -> J {
         Value::Seq(items) => J::Array(
             items
                 .iter()
-                .map(|item| item.scalar_text().map(J::from).unwrap_or_else(|| item.to_json()))
+                .map(|item| {
+                    item.scalar_text()
+                        .map(J::from)
+                        .unwrap_or_else(|| item.to_json())
+                })
                 .collect(),
         ),
         _ => node.to_json(),
@@ -155,7 +163,9 @@ pub fn string_map(node: &Node, context: &Context, resolve: bool) -> J {
     match &node.value {
         Value::Seq(items) => {
             for item in items {
-                let Some(text) = item.scalar_text() else { continue };
+                let Some(text) = item.scalar_text() else {
+                    continue;
+                };
                 match text.split_once('=') {
                     Some((key, value)) => pairs.push((key.to_string(), json!(value))),
                     None => pairs.push((text, J::Null)),
@@ -167,7 +177,10 @@ pub fn string_map(node: &Node, context: &Context, resolve: bool) -> J {
                 let converted = if value.is_null() {
                     J::Null
                 } else {
-                    value.scalar_text().map(J::from).unwrap_or_else(|| value.to_json())
+                    value
+                        .scalar_text()
+                        .map(J::from)
+                        .unwrap_or_else(|| value.to_json())
                 };
                 pairs.push((key.clone(), converted));
             }
@@ -205,7 +218,10 @@ fn build(node: &Node, context: &Context) -> Result<J, String> {
         Value::Str(raw) => Ok(json!({"context": context_path(raw), "dockerfile": "Dockerfile"})),
         Value::Map(map) => {
             let mut out = Map::new();
-            let raw_context = map.get("context").and_then(Node::scalar_text).unwrap_or_else(|| ".".into());
+            let raw_context = map
+                .get("context")
+                .and_then(Node::scalar_text)
+                .unwrap_or_else(|| ".".into());
             out.insert("context".into(), json!(context_path(&raw_context)));
             if !map.contains_key("dockerfile") && !map.contains_key("dockerfile_inline") {
                 out.insert("dockerfile".into(), json!("Dockerfile"));
@@ -229,9 +245,16 @@ fn build(node: &Node, context: &Context) -> Result<J, String> {
 }
 
 fn is_remote_context(raw: &str) -> bool {
-    ["http://", "https://", "git://", "git@", "github.com/", "ssh://"]
-        .iter()
-        .any(|prefix| raw.starts_with(prefix))
+    [
+        "http://",
+        "https://",
+        "git://",
+        "git@",
+        "github.com/",
+        "ssh://",
+    ]
+    .iter()
+    .any(|prefix| raw.starts_with(prefix))
 }
 
 fn depends_on(node: &Node) -> J {
@@ -240,7 +263,10 @@ fn depends_on(node: &Node) -> J {
         Value::Seq(items) => {
             for item in items {
                 if let Some(name) = item.scalar_text() {
-                    out.insert(name, json!({"condition": "service_started", "required": true}));
+                    out.insert(
+                        name,
+                        json!({"condition": "service_started", "required": true}),
+                    );
                 }
             }
         }
@@ -248,11 +274,17 @@ fn depends_on(node: &Node) -> J {
             for (name, value) in map {
                 let mut entry = Map::new();
                 let condition = value.get("condition").and_then(Node::scalar_text);
-                entry.insert("condition".into(), json!(condition.unwrap_or_else(|| "service_started".into())));
+                entry.insert(
+                    "condition".into(),
+                    json!(condition.unwrap_or_else(|| "service_started".into())),
+                );
                 if let Some(restart) = value.get("restart") {
                     entry.insert("restart".into(), restart.to_json());
                 }
-                let required = value.get("required").map(Node::to_json).unwrap_or(json!(true));
+                let required = value
+                    .get("required")
+                    .map(Node::to_json)
+                    .unwrap_or(json!(true));
                 entry.insert("required".into(), required);
                 out.insert(name.clone(), J::Object(entry));
             }
@@ -272,12 +304,20 @@ fn add_implicit_dependencies(service: &Node, out: &mut Map<String, J>) {
             implied.push(name.to_string());
         }
     }
-    for link in service.get("links").and_then(Node::as_seq).unwrap_or_default() {
+    for link in service
+        .get("links")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
         if let Some(text) = link.as_str() {
             implied.push(text.split(':').next().unwrap_or(text).to_string());
         }
     }
-    for item in service.get("volumes_from").and_then(Node::as_seq).unwrap_or_default() {
+    for item in service
+        .get("volumes_from")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
         if let Some(text) = item.as_str() {
             if text.starts_with("container:") {
                 continue;
@@ -309,7 +349,9 @@ fn deploy(node: &Node) -> Result<J, String> {
     };
     if let Some(resources) = node.get("resources") {
         for kind in ["limits", "reservations"] {
-            let Some(section) = resources.get(kind) else { continue };
+            let Some(section) = resources.get(kind) else {
+                continue;
+            };
             let target = &mut out["resources"][kind];
             if let Some(cpus) = section.get("cpus") {
                 target["cpus"] = number(cpus)?;
@@ -320,9 +362,10 @@ fn deploy(node: &Node) -> Result<J, String> {
             if let Some(devices) = target.get_mut("devices").and_then(J::as_array_mut) {
                 for device in devices {
                     if let Some(device) = device.as_object_mut() {
-                        if !device.contains_key("count") && !device.contains_key("device_ids") {
-                            device.insert("count".into(), json!(-1));
-                        } else if device.get("count") == Some(&json!("all")) {
+                        // No count and no ids, or `count: all`, means every device (-1).
+                        let unspecified =
+                            !device.contains_key("count") && !device.contains_key("device_ids");
+                        if unspecified || device.get("count") == Some(&json!("all")) {
                             device.insert("count".into(), json!(-1));
                         }
                     }
@@ -335,7 +378,9 @@ fn deploy(node: &Node) -> Result<J, String> {
         ("update_config", &["delay", "monitor"][..]),
         ("rollback_config", &["delay", "monitor"][..]),
     ] {
-        let Some(source) = node.get(section) else { continue };
+        let Some(source) = node.get(section) else {
+            continue;
+        };
         for key in keys {
             if let Some(value) = source.get(key) {
                 out[section][*key] = duration(value)?;
@@ -347,7 +392,9 @@ fn deploy(node: &Node) -> Result<J, String> {
     }
     if let Some(replicas) = node.get("replicas") {
         if let Value::Str(text) = &replicas.value {
-            let count: i64 = text.parse().map_err(|_| format!("invalid replicas `{text}`"))?;
+            let count: i64 = text
+                .parse()
+                .map_err(|_| format!("invalid replicas `{text}`"))?;
             out.insert("replicas".into(), json!(count));
         }
     }
@@ -526,7 +573,8 @@ fn environment(
             _ => Vec::new(),
         };
         for (node, file, required) in entries {
-            let resolved = volumes::resolve_host_path(&file, context.project_dir, context.home.as_deref());
+            let resolved =
+                volumes::resolve_host_path(&file, context.project_dir, context.home.as_deref());
             let text = match std::fs::read_to_string(&resolved) {
                 Ok(text) => text,
                 Err(_) if !required => continue,
@@ -548,14 +596,21 @@ fn environment(
                         .strip_prefix(context.project_dir)
                         .map(|p| p.display().to_string())
                         .unwrap_or_else(|_| resolved.clone());
-                    let file_id =
-                        sources.add(resolved.clone().into(), display.clone(), std::sync::Arc::from(text));
+                    let file_id = sources.add(
+                        resolved.clone().into(),
+                        display.clone(),
+                        std::sync::Arc::from(text),
+                    );
                     diagnostics.push(
                         Diagnostic::error(format!(
                             "invalid env file `{display}` (used by `{path}.env_file`): {}",
                             error.message
                         ))
-                        .at(sources.column_span(file_id, error.line, error.column)),
+                        .at(sources.column_span(
+                            file_id,
+                            error.line,
+                            error.column,
+                        )),
                     );
                 }
             }

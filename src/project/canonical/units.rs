@@ -185,7 +185,11 @@ mod tests {
             ("10us", "10µs"),
         ];
         for (input, expected) in cases {
-            assert_eq!(format_duration(parse_duration(input).unwrap()), expected, "{input}");
+            assert_eq!(
+                format_duration(parse_duration(input).unwrap()),
+                expected,
+                "{input}"
+            );
         }
         assert_eq!(parse_duration("10"), None);
         assert_eq!(parse_duration("abc"), None);

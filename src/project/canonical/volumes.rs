@@ -32,7 +32,9 @@ fn is_windows_path(text: &str) -> bool {
     bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
 }
 
-const PROPAGATIONS: [&str; 6] = ["shared", "rshared", "slave", "rslave", "private", "rprivate"];
+const PROPAGATIONS: [&str; 6] = [
+    "shared", "rshared", "slave", "rslave", "private", "rprivate",
+];
 
 /// One `volumes` entry → its long-syntax form.
 pub fn canonical(node: &Node, base: &Path, home: Option<&Path>) -> Result<J, String> {
@@ -97,7 +99,10 @@ pub fn size_in_bytes(node: &Node) -> Result<J, String> {
         Value::Str(text) => units::parse_bytes(text)
             .map(|b| J::from(b.to_string()))
             .ok_or_else(|| format!("invalid size `{text}`")),
-        _ => Err(format!("a size must be a string or a number, found {}", node.kind_name())),
+        _ => Err(format!(
+            "a size must be a string or a number, found {}",
+            node.kind_name()
+        )),
     }
 }
 
@@ -124,7 +129,10 @@ pub fn parse_short(spec: &str, base: &Path, home: Option<&Path>) -> Result<J, St
     let source = parsed.source.unwrap_or_default();
     if !source.is_empty() && merge::is_host_path(&source) {
         out.insert("type".into(), json!("bind"));
-        out.insert("source".into(), json!(resolve_host_path(&source, base, home)));
+        out.insert(
+            "source".into(),
+            json!(resolve_host_path(&source, base, home)),
+        );
         out.insert("target".into(), json!(target));
         if read_only {
             out.insert("read_only".into(), json!(true));

@@ -163,8 +163,8 @@ pub fn check_port_spec(spec: &str) -> Result<(), String> {
     if !address.is_empty() && address.parse::<std::net::IpAddr>().is_err() {
         return Err(invalid(format!("invalid IP address `{address}`")));
     }
-    let (start, end) = port_range(port)
-        .ok_or_else(|| invalid(format!("invalid container port `{port}`")))?;
+    let (start, end) =
+        port_range(port).ok_or_else(|| invalid(format!("invalid container port `{port}`")))?;
     if !host.is_empty() {
         let (host_start, host_end) =
             port_range(host).ok_or_else(|| invalid(format!("invalid host port `{host}`")))?;
@@ -186,10 +186,7 @@ fn port_range(text: &str) -> Option<(u32, u32)> {
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        digits
-            .parse::<u32>()
-            .ok()
-            .filter(|port| *port <= 65535)
+        digits.parse::<u32>().ok().filter(|port| *port <= 65535)
     };
     match text.split_once('-') {
         None => number(text).map(|port| (port, port)),
@@ -215,7 +212,14 @@ pub fn container_name_matches(name: &str) -> bool {
 /// `always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+`.
 pub fn pull_policy_matches(policy: &str) -> bool {
     const WORDS: &[&str] = &[
-        "always", "never", "build", "if_not_present", "missing", "refresh", "daily", "weekly",
+        "always",
+        "never",
+        "build",
+        "if_not_present",
+        "missing",
+        "refresh",
+        "daily",
+        "weekly",
     ];
     if WORDS.iter().any(|word| policy.contains(word)) {
         return true;
@@ -248,7 +252,9 @@ mod tests {
         assert_eq!(go("1\u{b5}s"), Ok(1_000));
         assert_eq!(go("1\u{3bc}s"), Ok(1_000));
         assert_eq!(go("2562047h"), Ok(2_562_047 * 3600 * SECOND));
-        for bad in ["", "1", "1 s", " 1s", "1S", "1d", "1w", "1y", "1e3s", ".s", "-", "2562048h"] {
+        for bad in [
+            "", "1", "1 s", " 1s", "1S", "1d", "1w", "1y", "1e3s", ".s", "-", "2562048h",
+        ] {
             assert!(go(bad).is_err(), "{bad:?} should be rejected");
         }
         assert_eq!(
@@ -276,11 +282,25 @@ mod tests {
         for bad in ["", "a", "-a", "_a", "a é", "é", ".-_"] {
             assert!(!container_name_matches(bad), "{bad:?}");
         }
-        for good in ["always", "never", "missing", "build", "if_not_present", "daily", "weekly",
-            "refresh", "every_12h", "every_1d2h", "xalwaysx", "every_every_5m"] {
+        for good in [
+            "always",
+            "never",
+            "missing",
+            "build",
+            "if_not_present",
+            "daily",
+            "weekly",
+            "refresh",
+            "every_12h",
+            "every_1d2h",
+            "xalwaysx",
+            "every_every_5m",
+        ] {
             assert!(pull_policy_matches(good), "{good:?}");
         }
-        for bad in ["", "foo", "every_", "every_h", "every_5", "every_5x", "Always"] {
+        for bad in [
+            "", "foo", "every_", "every_h", "every_5", "every_5x", "Always",
+        ] {
             assert!(!pull_policy_matches(bad), "{bad:?}");
         }
     }
@@ -289,19 +309,70 @@ mod tests {
     fn port_specs_follow_docker_compose_v2() {
         // Accepted and rejected by docker compose v2.40.3 (`docker compose config`).
         for good in [
-            "80", "80/tcp", "80/udp", "80/sctp", "80/TCP", "80/", "8080:80", "8080:80/udp",
-            "127.0.0.1:8080:80", "127.0.0.1::80", ":80", "::80", "0.0.0.0:80:80", "::1:8080:80",
-            "fe80::1:8080:80", "[::1]:8080:80", "[::1]::80", "[1.2.3.4]:80:80", "80-90",
-            "80-90:80-90", "8000-8010:80", "8000-8010:80-80", "80-90:90", "65535", "0:80", "080",
-            "1-2-3", "::ffff:1.2.3.4:80:80", "1.2.3.4:80-81:90-91/udp",
+            "80",
+            "80/tcp",
+            "80/udp",
+            "80/sctp",
+            "80/TCP",
+            "80/",
+            "8080:80",
+            "8080:80/udp",
+            "127.0.0.1:8080:80",
+            "127.0.0.1::80",
+            ":80",
+            "::80",
+            "0.0.0.0:80:80",
+            "::1:8080:80",
+            "fe80::1:8080:80",
+            "[::1]:8080:80",
+            "[::1]::80",
+            "[1.2.3.4]:80:80",
+            "80-90",
+            "80-90:80-90",
+            "8000-8010:80",
+            "8000-8010:80-80",
+            "80-90:90",
+            "65535",
+            "0:80",
+            "080",
+            "1-2-3",
+            "::ffff:1.2.3.4:80:80",
+            "1.2.3.4:80-81:90-91/udp",
         ] {
             assert_eq!(check_port_spec(good), Ok(()), "{good:?}");
         }
         for bad in [
-            "80/xyz", "/tcp", "", "localhost:8080:80", "999.1.1.1:80:80", "8000-8001:80-90",
-            "80-79", "65536", "0", "0-5", "80:0", "-1", "abc", "80:abc", "abc:80", " 80", "80 ",
-            "+80", "0x50", "a:b:c:d:80", "[::1]:80", "[fe80::1%eth0]:80:80", "1-", "80-", "1.2.3.4:80",
-            "80/udp/x", "[::1:80:80", "80-65536", ":::80", "1.2.3.4::", "1.2.3.4:80:",
+            "80/xyz",
+            "/tcp",
+            "",
+            "localhost:8080:80",
+            "999.1.1.1:80:80",
+            "8000-8001:80-90",
+            "80-79",
+            "65536",
+            "0",
+            "0-5",
+            "80:0",
+            "-1",
+            "abc",
+            "80:abc",
+            "abc:80",
+            " 80",
+            "80 ",
+            "+80",
+            "0x50",
+            "a:b:c:d:80",
+            "[::1]:80",
+            "[fe80::1%eth0]:80:80",
+            "1-",
+            "80-",
+            "1.2.3.4:80",
+            "80/udp/x",
+            "[::1:80:80",
+            "80-65536",
+            ":::80",
+            "1.2.3.4::",
+            "1.2.3.4:80:",
             "80:80:80:80",
         ] {
             assert!(check_port_spec(bad).is_err(), "{bad:?} should be rejected");

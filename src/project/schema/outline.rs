@@ -1,16 +1,20 @@
 //! The schema source, `schemas/compose.outline`: one description of compose file format 3.0–3.9
 //! and of the Compose Specification, from which the JSON schema (draft-07) of each target is
-//! derived on first use. The format is documented in `schemas/README.md`.
+//! derived. The format is documented in `schemas/README.md`.
+//!
+//! The build script includes this file (`#[path]`) and writes each target's schema to `OUT_DIR`,
+//! where `schema.rs` embeds them; so it depends on nothing but `std`.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
-
-use serde_json::{Map, Value};
-
-use super::SchemaKind;
+use std::fmt::Write as _;
 
 const SOURCE_NAME: &str = "schemas/compose.outline";
-const SOURCE: &str = include_str!("../../../schemas/compose.outline");
+
+/// The targets, in the order of [`derive`]'s `target` index: 3.0 to 3.9, then the Compose
+/// Specification.
+pub const TARGETS: [&str; 11] = [
+    "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9", "spec",
+];
 
 /// The targets a line (or part of one) applies to: bits 0–9 are 3.0–3.9, bit 10 the Compose
 /// Specification.
@@ -23,13 +27,9 @@ const ALL_3X: u16 = (1 << 10) - 1;
 impl Targets {
     const ALL: Targets = Targets(ALL_3X | SPEC_BIT);
 
-    fn contains(self, kind: SchemaKind) -> bool {
-        let bit = match kind {
-            SchemaKind::V3(minor) if minor <= 9 => 1 << minor,
-            SchemaKind::V3(_) => return false,
-            SchemaKind::Spec => SPEC_BIT,
-        };
-        self.0 & bit != 0
+    /// Whether the set holds the target of index `target` (see [`TARGETS`]).
+    fn contains(self, target: usize) -> bool {
+        target < TARGETS.len() && self.0 & (1 << target) != 0
     }
 
     /// `3.4+`, `3.0-3.3`, `3.9`, `3.x`, `spec`, or several of them separated by commas.
@@ -141,14 +141,6 @@ struct Line<'a> {
     text: &'a str,
 }
 
-fn outline() -> Result<&'static Outline, String> {
-    static OUTLINE: OnceLock<Result<Outline, String>> = OnceLock::new();
-    OUTLINE
-        .get_or_init(|| parse(SOURCE).map_err(|e| format!("{SOURCE_NAME}:{e}")))
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
 fn parse(source: &str) -> Result<Outline, String> {
     let mut lines = Vec::new();
     for (index, raw) in source.lines().enumerate() {
@@ -233,7 +225,9 @@ fn parse_line(line: &Line<'_>, top_level: bool) -> Result<Entry, String> {
         (key, rest)
     };
     if top_level != matches!(key, Key::Root | Key::Definition(_)) {
-        return Err(error("`root` and `$name` entries are top-level only".into()));
+        return Err(error(
+            "`root` and `$name` entries are top-level only".into(),
+        ));
     }
 
     let mut targets = Targets::ALL;
@@ -241,7 +235,8 @@ fn parse_line(line: &Line<'_>, top_level: bool) -> Result<Entry, String> {
     let mut modifiers = Vec::new();
     for (index, token) in rest.split_whitespace().enumerate() {
         if let Some(tag) = token.strip_prefix('@') {
-            targets = Targets::parse(tag).ok_or_else(|| error(format!("invalid targets `{tag}`")))?;
+            targets =
+                Targets::parse(tag).ok_or_else(|| error(format!("invalid targets `{tag}`")))?;
         } else if index == 0 && is_shape(token) {
             shape = parse_shape(token).map_err(error)?;
         } else {
@@ -302,7 +297,8 @@ fn parse_modifier(token: &str) -> Result<(Modifier, Targets), String> {
                 .and_then(|w| w.strip_suffix(')'))
             {
                 Modifier::Required(list(inner))
-            } else if let Some(inner) = word.strip_prefix("enum(").and_then(|w| w.strip_suffix(')')) {
+            } else if let Some(inner) = word.strip_prefix("enum(").and_then(|w| w.strip_suffix(')'))
+            {
                 Modifier::Enum(list(inner))
             } else if let Some((name, value)) = word.split_once('=') {
                 match name {
@@ -321,69 +317,158 @@ fn parse_modifier(token: &str) -> Result<(Modifier, Targets), String> {
     Ok((modifier, targets))
 }
 
-/// The JSON schema of one target, derived from the outline.
-pub(super) fn derive(kind: SchemaKind) -> Result<Value, String> {
-    let outline = outline()?;
+/// A JSON value, as much of it as a schema needs; objects keep their order.
+#[derive(Clone, Debug, PartialEq)]
+enum Json {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    fn object() -> Json {
+        Json::Object(Vec::new())
+    }
+
+    fn str(text: &str) -> Json {
+        Json::Str(text.to_string())
+    }
+
+    /// Sets `key`, returning whether it was set already.
+    fn insert(&mut self, key: &str, value: Json) -> bool {
+        let Json::Object(entries) = self else {
+            return false;
+        };
+        if let Some(entry) = entries.iter_mut().find(|(k, _)| k == key) {
+            entry.1 = value;
+            return true;
+        }
+        entries.push((key.to_string(), value));
+        false
+    }
+
+    fn is_empty_object(&self) -> bool {
+        matches!(self, Json::Object(entries) if entries.is_empty())
+    }
+
+    fn write(&self, out: &mut String) {
+        match self {
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Json::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Json::Str(text) => write_string(text, out),
+            Json::Array(items) => {
+                out.push('[');
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    item.write(out);
+                }
+                out.push(']');
+            }
+            Json::Object(entries) => {
+                out.push('{');
+                for (index, (key, value)) in entries.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    write_string(key, out);
+                    out.push(':');
+                    value.write(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn write_string(text: &str, out: &mut String) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// The JSON schema (draft-07) of the target of index `target` (see [`TARGETS`]), as JSON text.
+pub fn derive(source: &str, target: usize) -> Result<String, String> {
+    let outline = parse(source).map_err(|e| format!("{SOURCE_NAME}:{e}"))?;
+    let name = TARGETS.get(target).ok_or("no such target")?;
     let mut deriver = Deriver {
-        kind,
+        target,
         wanted: Vec::new(),
     };
     let root = deriver
         .entry(&outline.root)?
-        .ok_or_else(|| format!("{SOURCE_NAME}: `root` does not apply to {kind:?}"))?;
-    let Value::Object(root) = root else {
+        .ok_or_else(|| format!("{SOURCE_NAME}: `root` does not apply to {name}"))?;
+    let Json::Object(root) = root else {
         return Err(format!("{SOURCE_NAME}: `root` is not a schema object"));
     };
-    let mut document = Map::new();
-    document.insert(
-        "$schema".into(),
-        Value::from("http://json-schema.org/draft-07/schema#"),
-    );
+    let mut document = vec![(
+        "$schema".to_string(),
+        Json::str("http://json-schema.org/draft-07/schema#"),
+    )];
     document.extend(root);
 
     // Only the definitions this target reaches, in the order they are first used.
-    let mut definitions = Map::new();
+    let mut definitions = Vec::new();
     let mut done = HashSet::new();
     let mut index = 0;
     while index < deriver.wanted.len() {
-        let (name, line) = deriver.wanted[index].clone();
+        let (wanted, line) = deriver.wanted[index].clone();
         index += 1;
-        if !done.insert(name.clone()) {
+        if !done.insert(wanted.clone()) {
             continue;
         }
         let entry = outline
             .definitions
             .iter()
-            .find(|entry| matches!(&entry.key, Key::Definition(n) if *n == name))
-            .ok_or_else(|| format!("{SOURCE_NAME}:{line}: no definition `${name}`"))?;
+            .find(|entry| matches!(&entry.key, Key::Definition(n) if *n == wanted))
+            .ok_or_else(|| format!("{SOURCE_NAME}:{line}: no definition `${wanted}`"))?;
         let schema = deriver.entry(entry)?.ok_or_else(|| {
-            format!("{SOURCE_NAME}:{line}: `${name}` is used but does not apply to {kind:?}")
+            format!("{SOURCE_NAME}:{line}: `${wanted}` is used but does not apply to {name}")
         })?;
-        definitions.insert(name, schema);
+        definitions.push((wanted, schema));
     }
     if !definitions.is_empty() {
-        document.insert("definitions".into(), Value::Object(definitions));
+        document.push(("definitions".to_string(), Json::Object(definitions)));
     }
-    Ok(Value::Object(document))
+    let mut text = String::new();
+    Json::Object(document).write(&mut text);
+    Ok(text)
 }
 
 struct Deriver {
-    kind: SchemaKind,
+    target: usize,
     /// Definitions referenced so far, with the line of the first reference.
     wanted: Vec<(String, usize)>,
 }
 
 impl Deriver {
-    fn entry(&mut self, entry: &Entry) -> Result<Option<Value>, String> {
-        if !entry.targets.contains(self.kind) {
+    fn entry(&mut self, entry: &Entry) -> Result<Option<Json>, String> {
+        if !entry.targets.contains(self.target) {
             return Ok(None);
         }
         let error = |message: String| format!("{SOURCE_NAME}:{}: {message}", entry.line);
-        let mut schema = Map::new();
+        let mut schema = Json::object();
         match &entry.shape {
             Shape::Ref(name) => {
                 if !entry.modifiers.is_empty() || !entry.children.is_empty() {
-                    return Err(error("a `$ref` entry takes no modifiers or children".into()));
+                    return Err(error(
+                        "a `$ref` entry takes no modifiers or children".into(),
+                    ));
                 }
                 return Ok(Some(self.reference(name, entry.line)));
             }
@@ -392,40 +477,46 @@ impl Deriver {
 
         let mut extensions = false;
         for (modifier, targets) in &entry.modifiers {
-            if !targets.contains(self.kind) {
+            if !targets.contains(self.target) {
                 continue;
             }
             let (keyword, value) = match modifier {
-                Modifier::Closed => ("additionalProperties", Value::Bool(false)),
+                Modifier::Closed => ("additionalProperties", Json::Bool(false)),
                 Modifier::Extensions => {
                     extensions = true;
                     continue;
                 }
-                Modifier::Unique => ("uniqueItems", Value::Bool(true)),
-                Modifier::Required(keys) => ("required", Value::from(keys.clone())),
-                Modifier::Enum(values) => ("enum", Value::from(values.clone())),
-                Modifier::Format(name) => ("format", Value::from(name.clone())),
-                Modifier::Pattern(pattern) => ("pattern", Value::from(pattern.clone())),
-                Modifier::Minimum(limit) => ("minimum", Value::from(*limit)),
-                Modifier::Maximum(limit) => ("maximum", Value::from(*limit)),
-                Modifier::MultipleOf(step) => ("multipleOf", Value::from(*step)),
+                Modifier::Unique => ("uniqueItems", Json::Bool(true)),
+                Modifier::Required(keys) => (
+                    "required",
+                    Json::Array(keys.iter().map(|k| Json::str(k)).collect()),
+                ),
+                Modifier::Enum(values) => (
+                    "enum",
+                    Json::Array(values.iter().map(|v| Json::str(v)).collect()),
+                ),
+                Modifier::Format(name) => ("format", Json::str(name)),
+                Modifier::Pattern(pattern) => ("pattern", Json::str(pattern)),
+                Modifier::Minimum(limit) => ("minimum", Json::Int(*limit)),
+                Modifier::Maximum(limit) => ("maximum", Json::Int(*limit)),
+                Modifier::MultipleOf(step) => ("multipleOf", Json::Int(*step)),
             };
-            if schema.insert(keyword.into(), value).is_some() {
+            if schema.insert(keyword, value) {
                 return Err(error(format!("`{keyword}` given twice")));
             }
         }
 
-        let mut properties = Map::new();
-        let mut patterns = Map::new();
+        let mut properties = Json::object();
+        let mut patterns = Json::object();
         let mut alternatives = Vec::new();
         for child in &entry.children {
             let Some(child_schema) = self.entry(child)? else {
                 continue;
             };
             let duplicate = match &child.key {
-                Key::Property(name) => properties.insert(name.clone(), child_schema).is_some(),
-                Key::Pattern(pattern) => patterns.insert(pattern.clone(), child_schema).is_some(),
-                Key::Items => schema.insert("items".into(), child_schema).is_some(),
+                Key::Property(name) => properties.insert(name, child_schema),
+                Key::Pattern(pattern) => patterns.insert(pattern, child_schema),
+                Key::Items => schema.insert("items", child_schema),
                 Key::Branch => {
                     alternatives.push(child_schema);
                     false
@@ -434,67 +525,68 @@ impl Deriver {
             };
             if duplicate {
                 return Err(format!(
-                    "{SOURCE_NAME}:{}: entry defined twice for {:?}",
-                    child.line, self.kind
+                    "{SOURCE_NAME}:{}: entry defined twice for {}",
+                    child.line, TARGETS[self.target]
                 ));
             }
         }
-        if !properties.is_empty() {
-            schema.insert("properties".into(), Value::Object(properties));
+        if !properties.is_empty_object() {
+            schema.insert("properties", properties);
         }
-        if extensions && patterns.insert("^x-".into(), Value::Object(Map::new())).is_some() {
+        if extensions && patterns.insert("^x-", Json::object()) {
             return Err(error("`^x-` given twice".into()));
         }
-        if !patterns.is_empty() {
-            schema.insert("patternProperties".into(), Value::Object(patterns));
+        if !patterns.is_empty_object() {
+            schema.insert("patternProperties", patterns);
         }
         if !alternatives.is_empty() {
-            schema.insert("oneOf".into(), Value::Array(alternatives));
+            schema.insert("oneOf", Json::Array(alternatives));
         }
-        Ok(Some(Value::Object(schema)))
+        Ok(Some(schema))
     }
 
-    fn shape(&mut self, shape: &Shape, schema: &mut Map<String, Value>, line: usize) {
+    fn shape(&mut self, shape: &Shape, schema: &mut Json, line: usize) {
         match shape {
             Shape::Untyped => {}
             Shape::Types(members) => {
-                let types: Vec<Value> = members
+                let mut types: Vec<Json> = members
                     .iter()
-                    .filter(|(name, targets)| targets.contains(self.kind) && name != "any")
-                    .map(|(name, _)| Value::from(name.clone()))
+                    .filter(|(name, targets)| targets.contains(self.target) && name != "any")
+                    .map(|(name, _)| Json::str(name))
                     .collect();
                 match types.len() {
                     0 => {}
                     1 => {
-                        schema.insert("type".into(), types.into_iter().next().unwrap_or_default());
+                        schema.insert("type", types.remove(0));
                     }
                     _ => {
-                        schema.insert("type".into(), Value::Array(types));
+                        schema.insert("type", Json::Array(types));
                     }
                 }
             }
             Shape::ListOf(inner) => {
-                schema.insert("type".into(), Value::from("array"));
+                schema.insert("type", Json::str("array"));
                 let items = match inner.as_ref() {
                     Shape::Ref(name) => self.reference(name, line),
                     other => {
-                        let mut items = Map::new();
+                        let mut items = Json::object();
                         self.shape(other, &mut items, line);
-                        Value::Object(items)
+                        items
                     }
                 };
-                schema.insert("items".into(), items);
+                schema.insert("items", items);
             }
             // Handled by the callers: a reference stands alone.
             Shape::Ref(_) => {}
         }
     }
 
-    fn reference(&mut self, name: &str, line: usize) -> Value {
+    fn reference(&mut self, name: &str, line: usize) -> Json {
         self.wanted.push((name.to_string(), line));
-        let mut reference = Map::new();
-        reference.insert("$ref".into(), Value::from(format!("#/definitions/{name}")));
-        Value::Object(reference)
+        Json::Object(vec![(
+            "$ref".to_string(),
+            Json::Str(format!("#/definitions/{name}")),
+        )])
     }
 }
 
@@ -502,18 +594,24 @@ impl Deriver {
 mod tests {
     use super::*;
 
+    const SOURCE: &str = include_str!("../../../schemas/compose.outline");
+    const SPEC: usize = 10;
+
+    fn derived(target: usize) -> serde_json::Value {
+        let text = derive(SOURCE, target).unwrap_or_else(|e| panic!("{}: {e}", TARGETS[target]));
+        serde_json::from_str(&text).expect("derived schemas are JSON")
+    }
+
     #[test]
     fn targets_parse_ranges_and_tags() {
         let t = Targets::parse("3.4+").unwrap();
-        assert!(!t.contains(SchemaKind::V3(3)));
-        assert!(t.contains(SchemaKind::V3(4)));
-        assert!(t.contains(SchemaKind::V3(9)));
-        assert!(t.contains(SchemaKind::Spec));
+        assert!(!t.contains(3));
+        assert!(t.contains(4) && t.contains(9) && t.contains(SPEC));
         let t = Targets::parse("3.0-3.1").unwrap();
-        assert!(t.contains(SchemaKind::V3(0)) && t.contains(SchemaKind::V3(1)));
-        assert!(!t.contains(SchemaKind::V3(2)) && !t.contains(SchemaKind::Spec));
+        assert!(t.contains(0) && t.contains(1));
+        assert!(!t.contains(2) && !t.contains(SPEC));
         let t = Targets::parse("3.9").unwrap();
-        assert!(t.contains(SchemaKind::V3(9)) && !t.contains(SchemaKind::Spec));
+        assert!(t.contains(9) && !t.contains(SPEC));
         assert_eq!(Targets::parse("3.x,spec"), Some(Targets::ALL));
         assert_eq!(Targets::parse("3.10"), None);
         assert_eq!(Targets::parse("3.5-3.2"), None);
@@ -521,18 +619,16 @@ mod tests {
 
     #[test]
     fn every_target_derives() {
-        for kind in (0..=9).map(SchemaKind::V3).chain([SchemaKind::Spec]) {
-            let schema = derive(kind).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
-            assert!(schema.get("definitions").is_some(), "{kind:?}");
+        for target in 0..TARGETS.len() {
+            assert!(derived(target).get("definitions").is_some());
         }
+        assert!(derive(SOURCE, TARGETS.len()).is_err());
     }
 
     #[test]
     fn versions_select_their_keys() {
-        let v30 = derive(SchemaKind::V3(0)).unwrap();
-        let v39 = derive(SchemaKind::V3(9)).unwrap();
-        let spec = derive(SchemaKind::Spec).unwrap();
-        let service = |doc: &Value| doc["definitions"]["service"]["properties"].clone();
+        let (v30, v39, spec) = (derived(0), derived(9), derived(SPEC));
+        let service = |doc: &serde_json::Value| doc["definitions"]["service"]["properties"].clone();
         assert!(service(&v30).get("secrets").is_none());
         assert!(service(&v39).get("cgroupns_mode").is_some());
         assert!(service(&spec).get("cgroupns_mode").is_none());
@@ -541,12 +637,21 @@ mod tests {
         assert!(spec.get("required").is_none());
         assert_eq!(
             service(&v39)["privileged"]["type"],
-            Value::from("boolean")
+            serde_json::json!("boolean")
         );
         assert_eq!(
             service(&spec)["privileged"]["type"],
             serde_json::json!(["boolean", "string"])
         );
+        let key_pattern = &spec["definitions"]["list_or_dict"]["oneOf"][0]["patternProperties"];
+        assert!(key_pattern.get(r"^[\s\S]*.").is_some(), "{key_pattern}");
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        let mut out = String::new();
+        Json::str("a\"b\\c\n\u{1}é").write(&mut out);
+        assert_eq!(out, r#""a\"b\\c\n\u0001é""#);
     }
 
     #[test]
@@ -556,5 +661,7 @@ mod tests {
         assert!(parse("root: object\n  a: string @3.12\n").is_err());
         assert!(parse("nothing: object\n").is_err());
         assert!(parse("root: object\n  a: string\n    b: string\n      c: x=1\n").is_err());
+        assert!(derive("root: object\n  a: string\n  a: integer\n", 0).is_err());
+        assert!(derive("root: object\n  a: $missing\n", 0).is_err());
     }
 }

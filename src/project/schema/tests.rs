@@ -40,8 +40,14 @@ fn select_reads_the_version_as_docker_compose_does() {
     assert_eq!(kind("version: '3.0'"), SchemaKind::V3(0));
     assert_eq!(kind("version: '3.7'"), SchemaKind::V3(7));
     assert_eq!(kind("version: \"3.9\""), SchemaKind::V3(9));
-    for other in ["'3.10'", "'2.4'", "'1'", "'3.7.1'", "3.7", "3", "''", "null", "'v3'"] {
-        assert_eq!(kind(&format!("version: {other}")), SchemaKind::Spec, "{other}");
+    for other in [
+        "'3.10'", "'2.4'", "'1'", "'3.7.1'", "3.7", "3", "''", "null", "'v3'",
+    ] {
+        assert_eq!(
+            kind(&format!("version: {other}")),
+            SchemaKind::Spec,
+            "{other}"
+        );
     }
 }
 
@@ -76,13 +82,19 @@ fn type_errors_say_what_was_expected_and_found() {
         d.message,
         "expected a string or a list of strings, found a mapping"
     );
-    assert_eq!(d.path.as_ref().map(ToString::to_string).as_deref(), Some("services.web.dns"));
+    assert_eq!(
+        d.path.as_ref().map(ToString::to_string).as_deref(),
+        Some("services.web.dns")
+    );
     assert_eq!(at(d), (4, 10));
 
     let found = check("services:\n  web:\n    image: 3\n");
     let d = only(&found);
     assert_eq!(d.message, "expected a string, found an integer (`3`)");
-    assert_eq!(d.help.as_deref(), Some("quote the value to make it a string: `\"3\"`"));
+    assert_eq!(
+        d.help.as_deref(),
+        Some("quote the value to make it a string: `\"3\"`")
+    );
 }
 
 #[test]
@@ -105,9 +117,14 @@ fn alternatives_report_the_branch_that_fits_the_value() {
     assert_eq!(d.message, "missing required key `condition`");
     assert_eq!(at(d), (5, 7));
 
-    let found = check("services:\n  web:\n    image: x\n    ports:\n      - target: 80\n        publshed: 8080\n");
+    let found = check(
+        "services:\n  web:\n    image: x\n    ports:\n      - target: 80\n        publshed: 8080\n",
+    );
     let d = only(&found);
-    assert_eq!(d.message, "unknown key `publshed` in `services.web.ports[0]`");
+    assert_eq!(
+        d.message,
+        "unknown key `publshed` in `services.web.ports[0]`"
+    );
     assert_eq!(d.help.as_deref(), Some("did you mean `published`?"));
 
     let found = check("services:\n  web:\n    image: x\n    environment: ['A=1', 2]\n");
@@ -143,11 +160,15 @@ fn spec_only_keys_in_3x_files_are_warnings() {
     );
     assert_eq!(found.len(), 4, "{found:#?}");
     assert!(found.iter().all(|d| d.severity == Severity::Warning));
-    assert!(found[0].message.starts_with("`name` is not part of compose file format 3.7"));
+    assert!(found[0]
+        .message
+        .starts_with("`name` is not part of compose file format 3.7"));
     assert!(found[2].message.starts_with(
         "`services.web.depends_on` is not valid in compose file format 3.7 (expected a list of strings, found a mapping)"
     ));
-    assert!(found[3].message.starts_with("`services.web.deploy.resources.limits.pids`"));
+    assert!(found[3]
+        .message
+        .starts_with("`services.web.deploy.resources.limits.pids`"));
 
     // 3.9 knows `pids`.
     let found = check(
@@ -175,26 +196,39 @@ fn real_errors_in_3x_files_stay_errors() {
 
 #[test]
 fn durations() {
-    let service = |version: &str, body: &str| {
-        format!("{version}services:\n  web:\n    image: x\n{body}")
-    };
+    let service =
+        |version: &str, body: &str| format!("{version}services:\n  web:\n    image: x\n{body}");
     let found = check(&service("", "    stop_grace_period: 10x\n"));
     let d = only(&found);
     assert!(d.is_error());
     assert_eq!(d.message, "invalid duration `10x`: unknown unit `x`");
     assert_eq!(check(&service("", "    stop_grace_period: 1d\n")), vec![]);
-    assert_eq!(check(&service("", "    stop_grace_period: 1m30s\n")), vec![]);
+    assert_eq!(
+        check(&service("", "    stop_grace_period: 1m30s\n")),
+        vec![]
+    );
 
     // Go durations have no days: a warning for 3.x, which docker compose v2 runs anyway.
     let found = check(&service("version: '3.7'\n", "    stop_grace_period: 1d\n"));
     let d = only(&found);
     assert_eq!(d.severity, Severity::Warning);
-    assert!(d.message.contains("invalid duration `1d`: unknown unit `d`"), "{}", d.message);
+    assert!(
+        d.message
+            .contains("invalid duration `1d`: unknown unit `d`"),
+        "{}",
+        d.message
+    );
 
     // 3.0–3.3 do not check healthcheck durations; docker compose v2 does.
-    let found = check(&service("version: '3.2'\n", "    healthcheck:\n      interval: 10x\n"));
+    let found = check(&service(
+        "version: '3.2'\n",
+        "    healthcheck:\n      interval: 10x\n",
+    ));
     assert!(only(&found).is_error());
-    let found = check(&service("", "    deploy:\n      restart_policy:\n        window: 5 s\n"));
+    let found = check(&service(
+        "",
+        "    deploy:\n      restart_policy:\n        window: 5 s\n",
+    ));
     assert!(only(&found).is_error());
 }
 
@@ -203,17 +237,25 @@ fn ports_and_expose() {
     let service = |body: &str| format!("services:\n  web:\n    image: x\n{body}");
     let found = check(&service("    ports: ['abc']\n"));
     let d = only(&found);
-    assert_eq!(d.message, "invalid port `abc`: invalid container port `abc`");
+    assert_eq!(
+        d.message,
+        "invalid port `abc`: invalid container port `abc`"
+    );
     assert_eq!(at(d), (4, 13));
     assert!(only(&check(&service("    ports: ['80/xyz']\n"))).is_error());
     assert!(only(&check(&service("    ports: [0]\n"))).is_error());
     assert!(only(&check(&service("    ports: [80.5]\n"))).is_error());
     assert!(only(&check(&service("    ports: [65536]\n"))).is_error());
     assert_eq!(
-        check(&service("    ports: [80, '8080:80', '127.0.0.1::80/udp', {target: 80}]\n")),
+        check(&service(
+            "    ports: [80, '8080:80', '127.0.0.1::80/udp', {target: 80}]\n"
+        )),
         vec![]
     );
-    assert_eq!(check(&service("    expose: ['80', 8080, 'anything']\n")), vec![]);
+    assert_eq!(
+        check(&service("    expose: ['80', 8080, 'anything']\n")),
+        vec![]
+    );
     assert!(only(&check(&service("    expose: [1.5]\n"))).is_error());
 }
 
@@ -221,7 +263,10 @@ fn ports_and_expose() {
 fn lists_docker_compose_deduplicates_accept_repeats() {
     let service = |body: &str| format!("services:\n  web:\n    image: x\n{body}");
     assert_eq!(check(&service("    ports: ['80', '80']\n")), vec![]);
-    assert_eq!(check(&service("    cap_add: [NET_ADMIN, NET_ADMIN]\n")), vec![]);
+    assert_eq!(
+        check(&service("    cap_add: [NET_ADMIN, NET_ADMIN]\n")),
+        vec![]
+    );
     assert_eq!(check(&service("    environment: ['A=1', 'A=1']\n")), vec![]);
     let found = check(&service("    security_opt: [a, b, a]\n"));
     let d = only(&found);
@@ -251,7 +296,10 @@ fn a_numeric_version_is_not_a_string() {
     let found = check("version: 3.7\nservices:\n  web:\n    image: x\n");
     let d = only(&found);
     assert_eq!(d.message, "expected a string, found a number (`3.7`)");
-    assert_eq!(d.help.as_deref(), Some("quote the value to make it a string: `\"3.7\"`"));
+    assert_eq!(
+        d.help.as_deref(),
+        Some("quote the value to make it a string: `\"3.7\"`")
+    );
 }
 
 #[test]
@@ -276,5 +324,8 @@ fn odd_documents_do_not_panic() {
         }
     }
     let found = check("services:\n  web:\n    image: x\n    'a/b~c': 1\n");
-    assert_eq!(only(&found).message, "unknown key `a/b~c` in `services.web`");
+    assert_eq!(
+        only(&found).message,
+        "unknown key `a/b~c` in `services.web`"
+    );
 }
