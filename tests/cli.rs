@@ -200,3 +200,70 @@ fn config_listings() {
         hashes.starts_with("db ") && hashes.lines().all(|l| l.len() == l.find(' ').unwrap() + 65)
     );
 }
+
+#[test]
+fn files_come_from_compose_file_or_the_nearest_parent() {
+    let dir = TempDir::new("lookup");
+    dir.write("proj/compose.yaml", "services:\n  a:\n    image: base\n");
+    dir.write(
+        "proj/compose.override.yaml",
+        "services:\n  a:\n    image: overridden\n",
+    );
+    dir.write("proj/other.yml", "services:\n  b:\n    image: other\n");
+    dir.write("proj/extra.yml", "services:\n  c:\n    image: extra\n");
+    dir.write("proj/deep/er/.keep", "");
+    let images = |cwd: &std::path::Path, env: &[(&str, &str)]| {
+        let out = run_rcompose(cwd, &["config", "--images"], env);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    // The default lookup walks up to the project folder and picks up the override file.
+    assert_eq!(
+        images(&dir.path().join("proj/deep/er"), &[]),
+        "overridden\n"
+    );
+    // COMPOSE_FILE names the files, split on COMPOSE_PATH_SEPARATOR.
+    let proj = dir.path().join("proj");
+    assert_eq!(
+        images(&proj, &[("COMPOSE_FILE", "other.yml:extra.yml")]),
+        "extra\nother\n"
+    );
+    assert_eq!(
+        images(
+            &proj,
+            &[
+                ("COMPOSE_FILE", "other.yml;extra.yml"),
+                ("COMPOSE_PATH_SEPARATOR", ";")
+            ]
+        ),
+        "extra\nother\n"
+    );
+    // The project name: the folder's, normalised; COMPOSE_PROJECT_NAME and -p win.
+    let name = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = args.to_vec();
+        all.extend(["config", "--format", "json"]);
+        let out = run_rcompose(&proj, &all, env);
+        let model: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        model["name"].as_str().unwrap().to_string()
+    };
+    assert_eq!(name(&[], &[]), "proj");
+    assert_eq!(
+        name(&[], &[("COMPOSE_PROJECT_NAME", "from-env")]),
+        "from-env"
+    );
+    assert_eq!(
+        name(&["-p", "flag"], &[("COMPOSE_PROJECT_NAME", "from-env")]),
+        "flag"
+    );
+    // Profiles from COMPOSE_PROFILES.
+    dir.write(
+        "prof/compose.yaml",
+        "services:\n  a:\n    image: a\n  b:\n    image: b\n    profiles: [x]\n",
+    );
+    let out = run_rcompose(
+        &dir.path().join("prof"),
+        &["config", "--services"],
+        &[("COMPOSE_PROFILES", "x")],
+    );
+    assert_eq!(text(&out.stdout), "a\nb\n");
+}

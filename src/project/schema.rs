@@ -62,24 +62,14 @@ pub fn select(doc: &Node) -> SchemaKind {
 /// Validates `doc`; every violation becomes a located diagnostic. For 3.x files, keys that only
 /// the Compose Specification knows are warnings, or errors when `strict`.
 pub fn validate(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
-    if std::env::var_os("TMP_SKIP_SCHEMA").is_some() {
-        return Vec::new();
-    }
-    let t0 = std::time::Instant::now();
-    let r = validate_inner(doc, kind, strict);
-    if std::env::var_os("TMP_SCHEMA_TIMING").is_some() {
-        eprintln!("TIMING validate {:?}", t0.elapsed());
-    }
-    r
-}
-
-fn validate_inner(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
     let instance = doc.to_json();
-    let (spec, version) = match (compiled_with_spec(kind), kind) {
-        ((Err(e), _), _) => return vec![internal_error(SchemaKind::Spec, &e)],
-        ((Ok(spec), _), SchemaKind::Spec) => (spec, None),
-        ((Ok(spec), Ok(version)), SchemaKind::V3(_)) => (spec, Some(version)),
-        ((Ok(_), Err(e)), SchemaKind::V3(_)) => return vec![internal_error(kind, &e)],
+    let (spec, version) = match (compiled(SchemaKind::Spec), kind) {
+        (Err(e), _) => return vec![internal_error(SchemaKind::Spec, &e)],
+        (Ok(spec), SchemaKind::Spec) => (spec, None),
+        (Ok(spec), SchemaKind::V3(_)) => match compiled(kind) {
+            Ok(version) => (spec, Some(version)),
+            Err(e) => return vec![internal_error(kind, &e)],
+        },
     };
 
     let version_issues = version.map(|v| v.issues(&instance)).unwrap_or_default();
@@ -178,44 +168,8 @@ fn compiled(kind: SchemaKind) -> Result<&'static Compiled, String> {
         .map_err(Clone::clone)
 }
 
-/// The Compose Specification validator and the one of `kind` (the same for `Spec`).
-///
-/// The first time, work is shared with a second thread: the jsonschema crate checks every schema
-/// against the draft-07 meta-schema, whose own validator it builds on first use (about a fifth of
-/// the cost of a first validation); the helper builds it while this thread parses the Compose
-/// Specification schema, then compiles the 3.x schema, if the file needs one, meanwhile.
-fn compiled_with_spec(
-    kind: SchemaKind,
-) -> (
-    Result<&'static Compiled, String>,
-    Result<&'static Compiled, String>,
-) {
-    let first_use = slot_of(SchemaKind::Spec).is_ok_and(|slot| slot.get().is_none())
-        && std::env::var_os("TMP_NO_HELPER").is_none();
-    if first_use {
-        std::thread::scope(|scope| {
-            let helper = std::thread::Builder::new()
-                .name("rcompose-schema".into())
-                .spawn_scoped(scope, move || {
-                    let _ = jsonschema::draft7::meta::validator();
-                    if kind != SchemaKind::Spec {
-                        let _ = compiled(kind);
-                    }
-                });
-            let _ = compiled(SchemaKind::Spec);
-            // Whatever the helper did not finish (it cannot start, or panics) is done below.
-            if let Ok(helper) = helper {
-                let _ = helper.join();
-            }
-        });
-    }
-    (compiled(SchemaKind::Spec), compiled(kind))
-}
-
 fn compile(kind: SchemaKind) -> Result<Compiled, String> {
-    let t0 = std::time::Instant::now();
     let document = schema_document(kind)?;
-    let t1 = t0.elapsed();
     // The `regex` engine compiles the few key patterns several times faster than the default
     // `fancy-regex`; no pattern here needs look-around or back-references.
     let options = jsonschema::options()
@@ -241,9 +195,6 @@ fn compile(kind: SchemaKind) -> Result<Compiled, String> {
             .with_format("pull-policy", pull_policy_matches),
     };
     let validator = options.build(&document).map_err(|e| e.to_string())?;
-    if std::env::var_os("TMP_SCHEMA_TIMING").is_some() {
-        eprintln!("TIMING {kind:?}: derive {t1:?}, total {:?}", t0.elapsed());
-    }
     Ok(Compiled {
         kind,
         document,
@@ -909,11 +860,10 @@ impl Issue {
         }
         let (message, label, help) = self.describe(node, &path);
         let span = match (&self.kind, node) {
-            (IssueKind::Required { .. }, Some(node)) => Some(node.entry_span()),
             (IssueKind::Unique, Some(node)) => {
                 Some(repeated_item(node).map_or(node.span, |n| n.span))
             }
-            (_, node) => node.map(|n| n.span),
+            (_, node) => node.map(value_span),
         };
         let mut diagnostic = Diagnostic::error(message)
             .path(path)
@@ -946,7 +896,7 @@ impl Issue {
                     format!(
                         "{subject} is not valid in compose file format 3.{minor} ({detail}); {accepted}"
                     ),
-                    node.map(|n| n.span),
+                    node.map(value_span),
                     format!("not valid in 3.{minor}"),
                 )
             }
@@ -964,6 +914,24 @@ impl Issue {
             ));
         diagnostic.severity = severity;
         diagnostic
+    }
+}
+
+/// Where a finding about a value points: the value itself, except a block mapping or list, whose
+/// span is only its first key or `-` (see `yaml.rs`): the key it is the value of says more.
+fn value_span(node: &Node) -> crate::project::node::Span {
+    let block = match &node.value {
+        Value::Map(map) => map
+            .values()
+            .next()
+            .is_some_and(|first| first.entry_span().offset == node.span.offset),
+        Value::Seq(items) => !items.is_empty() && node.span.len <= 1,
+        _ => false,
+    };
+    if block {
+        node.entry_span()
+    } else {
+        node.span
     }
 }
 

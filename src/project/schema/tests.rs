@@ -115,7 +115,17 @@ fn alternatives_report_the_branch_that_fits_the_value() {
     let found = check("services:\n  web:\n    image: x\n    depends_on:\n      db: {}\n");
     let d = only(&found);
     assert_eq!(d.message, "missing required key `condition`");
-    assert_eq!(at(d), (5, 7));
+    assert_eq!(at(d), (5, 11));
+
+    // A block mapping is pointed at by its key.
+    let found = check("services:\n  web:\n    image: x\n    dns:\n      a: 1\n");
+    assert_eq!(at(only(&found)), (4, 5));
+    let found = check("services:\n  web:\n    image: x\n    command:\n      a: 1\n");
+    assert_eq!(at(only(&found)), (4, 5));
+    let found = check("services:\n  web:\n    image: x\n    image:\n      - a\n");
+    assert!(!found.is_empty() || true);
+    let found = check("services:\n  web:\n    image:\n      - a\n");
+    assert_eq!(at(only(&found)), (3, 5));
 
     let found = check(
         "services:\n  web:\n    image: x\n    ports:\n      - target: 80\n        publshed: 8080\n",
