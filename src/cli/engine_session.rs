@@ -7,7 +7,7 @@
 //! as a failure and cancels what is pending, while the calls already in flight finish — so the
 //! engine is never left with half a call, and the report still says what happened.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,7 +21,7 @@ use crate::engine::{
     NetworkSpec, ProjectFilter, RemoveContainerOptions, VolumeInfo, VolumeSpec, WaitCondition,
 };
 use crate::execute::{ExecError, OutcomeStatus, Report, DEFAULT_CONCURRENCY};
-use crate::plan::{desired_state, labels, Desired, Observed, ObservedContainer};
+use crate::plan::{desired_state, Desired, Observed, ObservedContainer};
 use crate::project::{self, Project};
 
 /// The exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it.
@@ -179,37 +179,6 @@ pub fn selected<'a>(
         !c.is_oneoff()
             && (services.is_empty() || c.service().is_some_and(|s| services.iter().any(|n| n == s)))
     })
-}
-
-/// Who depends on whom: the model's `depends_on` and service references, and the containers'
-/// `com.docker.compose.depends_on` labels (the only source without a compose file).
-pub fn dependency_map(
-    desired: Option<&Desired>,
-    observed: &Observed,
-) -> BTreeMap<String, BTreeSet<String>> {
-    let mut depends_on: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    if let Some(desired) = desired {
-        for service in &desired.services {
-            let entry = depends_on.entry(service.name.clone()).or_default();
-            entry.extend(service.depends_on.iter().map(|d| d.service.clone()));
-            entry.extend(service.references.needed_services());
-        }
-    }
-    for container in &observed.containers {
-        let (Some(service), Some(label)) =
-            (container.service(), container.label(labels::DEPENDS_ON))
-        else {
-            continue;
-        };
-        depends_on.entry(service.to_string()).or_default().extend(
-            label
-                .split(',')
-                .filter_map(|item| item.split(':').next())
-                .filter(|name| !name.is_empty())
-                .map(String::from),
-        );
-    }
-    depends_on
 }
 
 // ---------------------------------------------------------------------------------------------

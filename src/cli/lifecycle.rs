@@ -281,7 +281,7 @@ fn push_starts(
     containers: &[&ObservedContainer],
     after_all: &BTreeMap<String, OpId>,
 ) {
-    let depends_on = session::dependency_map(desired, observed);
+    let depends_on = crate::plan::dependency_map(desired, observed);
     let services: BTreeSet<String> = containers
         .iter()
         .filter_map(|c| c.service().map(String::from))
@@ -380,7 +380,7 @@ pub fn restart(global: &GlobalOptions, args: &RestartArgs) -> u8 {
         // docker compose restarts too.
         let mut services: Vec<String> = args.services.clone();
         if !args.services.is_empty() && !args.no_deps {
-            let depends_on = session::dependency_map(cx.desired.as_ref(), &cx.observed);
+            let depends_on = crate::plan::dependency_map(cx.desired.as_ref(), &cx.observed);
             let mut grew = true;
             while grew {
                 grew = false;

@@ -45,29 +45,7 @@ pub fn plan_down(desired: Option<&Desired>, observed: &Observed, options: &DownO
     }
 
     // Who depends on whom: the model's and the labels' (a container knows its dependencies).
-    let mut depends_on: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    if let Some(desired) = desired {
-        for service in &desired.services {
-            let entry = depends_on.entry(service.name.clone()).or_default();
-            entry.extend(service.depends_on.iter().map(|d| d.service.clone()));
-            entry.extend(service.references.needed_services());
-        }
-    }
-    for container in &observed.containers {
-        let (Some(service), Some(label)) =
-            (container.service(), container.label(labels::DEPENDS_ON))
-        else {
-            continue;
-        };
-        let entry = depends_on.entry(service.to_string()).or_default();
-        entry.extend(
-            label
-                .split(',')
-                .filter_map(|item| item.split(':').next())
-                .filter(|name| !name.is_empty())
-                .map(String::from),
-        );
-    }
+    let depends_on = dependency_map(desired, observed);
 
     // Stops: a service's containers stop after those of every service that depends on it.
     // Services in reverse of a dependency order; the fallback for a cycle is by name.
@@ -241,4 +219,35 @@ fn stop_order(services: &[String], depends_on: &BTreeMap<String, BTreeSet<String
         order.push(next.clone());
     }
     order
+}
+
+/// Who depends on whom: the model's `depends_on` and service references, and the containers'
+/// `com.docker.compose.depends_on` labels (the only source without a compose file).
+pub fn dependency_map(
+    desired: Option<&Desired>,
+    observed: &Observed,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut depends_on: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    if let Some(desired) = desired {
+        for service in &desired.services {
+            let entry = depends_on.entry(service.name.clone()).or_default();
+            entry.extend(service.depends_on.iter().map(|d| d.service.clone()));
+            entry.extend(service.references.needed_services());
+        }
+    }
+    for container in &observed.containers {
+        let (Some(service), Some(label)) =
+            (container.service(), container.label(labels::DEPENDS_ON))
+        else {
+            continue;
+        };
+        depends_on.entry(service.to_string()).or_default().extend(
+            label
+                .split(',')
+                .filter_map(|item| item.split(':').next())
+                .filter(|name| !name.is_empty())
+                .map(String::from),
+        );
+    }
+    depends_on
 }

@@ -37,7 +37,7 @@ mod reconcile;
 mod service;
 
 pub use desired::{desired_state, from_model, Desired, DesiredNetwork, DesiredVolume};
-pub use down::{plan_down, DownOptions};
+pub use down::{dependency_map, plan_down, DownOptions};
 pub use observed::{observe, observe_for, Observed, ObservedContainer};
 pub use op::{Action, Cause, ContainerRef, FieldChange, Op, OpId, Plan};
 pub use reconcile::{reconcile, Options};
