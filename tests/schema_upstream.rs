@@ -23,9 +23,10 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
+use rcompose::project::node::{Node, Span, Value as NodeValue};
 use rcompose::project::schema::{
     conforms, container_name_matches, parse_duration, pull_policy_matches, schema_document,
-    DurationUnits, SchemaKind,
+    validate, DurationUnits, SchemaKind,
 };
 use serde_json::{json, Map, Value};
 
@@ -751,6 +752,30 @@ fn integral_floats_as_integers(value: &Value) -> Value {
     }
 }
 
+/// A node tree for a JSON document (no source, so spans are empty).
+fn node(value: &Value) -> Node {
+    let value = match value {
+        Value::Null => NodeValue::Null,
+        Value::Bool(b) => NodeValue::Bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => NodeValue::Int(i),
+            None => NodeValue::Float(n.as_f64().unwrap_or_default()),
+        },
+        Value::String(s) => NodeValue::Str(s.clone()),
+        Value::Array(items) => NodeValue::Seq(items.iter().map(node).collect()),
+        Value::Object(map) => NodeValue::Map(
+            map.iter()
+                .map(|(k, v)| {
+                    let mut child = node(v);
+                    child.key_span = Some(Span::default());
+                    (k.clone(), child)
+                })
+                .collect(),
+        ),
+    };
+    Node::new(value, Span::default())
+}
+
 #[test]
 fn behaviour_matches_upstream() {
     let Some(dir) = reference_dir() else {
@@ -807,6 +832,18 @@ fn behaviour_matches_upstream() {
             }
             accepted += usize::from(upstream);
             stricter += usize::from(upstream && !ours);
+            // The diagnostics side: no panic, and no error for a document docker compose v2's
+            // schema (rcompose's spec schema) accepts. (The converse does not hold: repeated
+            // entries in lists docker compose de-duplicates before validating are no error.)
+            let spec_ok = conforms(SchemaKind::Spec, document).expect("our schema compiles");
+            let findings = validate(&node(document), kind, false);
+            let errors = findings.iter().filter(|d| d.is_error()).count();
+            if spec_ok && errors > 0 {
+                failures.push(format!(
+                    "{}: {name}: validate reports errors for a valid document: {findings:?}",
+                    label(kind)
+                ));
+            }
         }
         summary.push(format!(
             "{}: {} documents, {accepted} valid upstream ({integral} once `2.0` counts as an integer), {stricter} of those rejected by rcompose's additions",

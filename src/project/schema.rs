@@ -86,8 +86,18 @@ pub fn validate(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
     let mut diagnostics: Vec<Diagnostic> = spec_issues
         .iter()
         .map(|issue| {
-            let preferred = version_keys.get(issue.pointer.as_str()).copied();
-            issue.diagnostic(doc, preferred)
+            let pointer = issue.pointer.as_str();
+            let keys = version_keys.get(pointer).copied();
+            let known_to_version = match kind {
+                SchemaKind::V3(minor)
+                    if keys.is_none()
+                        && !version_issues.iter().any(|v| related(&v.pointer, pointer)) =>
+                {
+                    Some(minor)
+                }
+                _ => None,
+            };
+            issue.diagnostic(doc, keys, known_to_version)
         })
         .collect();
 
@@ -821,7 +831,14 @@ impl Issue {
     }
 
     /// The error docker compose v2 would also report.
-    fn diagnostic(&self, doc: &Node, preferred_keys: Option<&[String]>) -> Diagnostic {
+    /// `version_keys` are the keys the file's 3.x format allows where this key is unknown (when
+    /// it does not know it either); `version` is that format, for a key it does know.
+    fn diagnostic(
+        &self,
+        doc: &Node,
+        version_keys: Option<&[String]>,
+        version: Option<u8>,
+    ) -> Diagnostic {
         let (node, path) = locate(doc, &self.pointer);
         if let IssueKind::UnknownKey {
             key,
@@ -842,7 +859,7 @@ impl Issue {
                     .help(name_help(pattern));
                 }
             }
-            let suggestion = preferred_keys
+            let suggestion = version_keys
                 .and_then(|keys| diag::did_you_mean(key, keys.iter().map(String::as_str)))
                 .or_else(|| diag::did_you_mean(key, allowed.iter().map(String::as_str)));
             let message = if parent.is_root() {
@@ -850,11 +867,23 @@ impl Issue {
             } else {
                 format!("unknown key `{key}` in `{parent}`")
             };
+            let mut help = suggestion;
+            if let Some(minor) = version {
+                // A 3.x key the Compose Specification dropped (`cgroupns_mode`): docker compose
+                // v2 rejects it whatever the file's version says.
+                let note = format!(
+                    "compose file format 3.{minor} has `{key}`, but docker compose v2 validates every file as Compose Specification, which does not"
+                );
+                help = Some(match help {
+                    Some(suggestion) => format!("{note}; {suggestion}"),
+                    None => note,
+                });
+            } else if help.is_none() && (key.starts_with("x_") || key.starts_with("X-")) {
+                help = Some("extension keys start with `x-`".to_string());
+            }
             let mut diagnostic = Diagnostic::error(message).at_opt(span).label("unknown key");
-            if let Some(help) = suggestion {
+            if let Some(help) = help {
                 diagnostic = diagnostic.help(help);
-            } else if key.starts_with("x_") || key.starts_with("X-") {
-                diagnostic = diagnostic.help("extension keys start with `x-`");
             }
             return diagnostic;
         }

@@ -111,10 +111,10 @@ pub fn parse_duration(text: &str, units: DurationUnits) -> Result<i128, String> 
                 return Err(invalid());
             }
         }
-        total += value;
-        if total > MAX {
-            return Err(invalid());
-        }
+        total = match total.checked_add(value) {
+            Some(sum) if sum <= MAX => sum,
+            _ => return Err(invalid()),
+        };
     }
     if negative {
         return Ok(-i128::from(total));
@@ -252,8 +252,23 @@ mod tests {
         assert_eq!(go("1\u{b5}s"), Ok(1_000));
         assert_eq!(go("1\u{3bc}s"), Ok(1_000));
         assert_eq!(go("2562047h"), Ok(2_562_047 * 3600 * SECOND));
+        assert_eq!(go("-9223372036854775808ns"), Ok(-(1 << 63)));
+        assert!(go("9223372036854775808ns").is_err());
         for bad in [
-            "", "1", "1 s", " 1s", "1S", "1d", "1w", "1y", "1e3s", ".s", "-", "2562048h",
+            "",
+            "1",
+            "1 s",
+            " 1s",
+            "1S",
+            "1d",
+            "1w",
+            "1y",
+            "1e3s",
+            ".s",
+            "-",
+            "2562048h",
+            "9223372036854775808ns9223372036854775808ns",
+            "99999999999999999999s",
         ] {
             assert!(go(bad).is_err(), "{bad:?} should be rejected");
         }
