@@ -810,7 +810,8 @@ fn behaviour_matches_upstream() {
             }
         }
         let (mut accepted, mut stricter, mut integral) = (0, 0, 0);
-        for (name, document) in &documents {
+        let (mut corpus_upstream, mut corpus_ours) = (0, 0);
+        for (index, (name, document)) in documents.iter().enumerate() {
             let mut upstream = theirs.is_valid(document);
             if !upstream && matches!(kind, SchemaKind::V3(_)) {
                 upstream = theirs.is_valid(&integral_floats_as_integers(document));
@@ -832,6 +833,10 @@ fn behaviour_matches_upstream() {
             }
             accepted += usize::from(upstream);
             stricter += usize::from(upstream && !ours);
+            if index < corpus.len() {
+                corpus_upstream += usize::from(upstream);
+                corpus_ours += usize::from(ours);
+            }
             // The diagnostics side: no panic, and no error for a document docker compose v2's
             // schema (rcompose's spec schema) accepts. (The converse does not hold: repeated
             // entries in lists docker compose de-duplicates before validating are no error.)
@@ -846,9 +851,10 @@ fn behaviour_matches_upstream() {
             }
         }
         summary.push(format!(
-            "{}: {} documents, {accepted} valid upstream ({integral} once `2.0` counts as an integer), {stricter} of those rejected by rcompose's additions",
+            "{}: {} documents, {accepted} valid upstream ({integral} once `2.0` counts as an integer), {stricter} of those rejected by rcompose's additions; corpus: {corpus_upstream} of {} valid upstream, {corpus_ours} for rcompose",
             label(kind),
-            documents.len()
+            documents.len(),
+            corpus.len()
         ));
     }
     println!("{}", summary.join("\n"));
