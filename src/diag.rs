@@ -165,10 +165,19 @@ impl Diagnostic {
     }
 
     /// The headline: the key path in backticks, then the message.
+    /// A message that already names the path (or its parent, as "unknown key `k` in `a.b`")
+    /// is not prefixed again.
     pub fn headline(&self) -> String {
-        match &self.path {
-            Some(path) => format!("`{path}`: {}", self.message),
-            None => self.message.clone(),
+        let Some(path) = &self.path else {
+            return self.message.clone();
+        };
+        let path = path.to_string();
+        let parent = path.rfind(['.', '[']).map(|at| &path[..at]);
+        let named = |text: &str| self.message.contains(&format!("`{text}`"));
+        if named(&path) || parent.is_some_and(named) {
+            self.message.clone()
+        } else {
+            format!("`{path}`: {}", self.message)
         }
     }
 }
@@ -359,4 +368,26 @@ fn escape_data(text: &str) -> String {
 
 fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headlines_name_the_path_once() {
+        let services_web = KeyPath::root().key("services").key("web");
+        let unknown = Diagnostic::error("unknown key `enviroment` in `services.web`")
+            .path(services_web.key("enviroment"));
+        assert_eq!(
+            unknown.headline(),
+            "unknown key `enviroment` in `services.web`"
+        );
+        assert_eq!(
+            unknown.path.as_ref().map(ToString::to_string).as_deref(),
+            Some("services.web.enviroment")
+        );
+        let typed = Diagnostic::error("expected a string").path(services_web.key("image"));
+        assert_eq!(typed.headline(), "`services.web.image`: expected a string");
+    }
 }

@@ -881,7 +881,10 @@ impl Issue {
             } else if help.is_none() && (key.starts_with("x_") || key.starts_with("X-")) {
                 help = Some("extension keys start with `x-`".to_string());
             }
-            let mut diagnostic = Diagnostic::error(message).at_opt(span).label("unknown key");
+            let mut diagnostic = Diagnostic::error(message)
+                .path(parent.key(key))
+                .at_opt(span)
+                .label("unknown key");
             if let Some(help) = help {
                 diagnostic = diagnostic.help(help);
             }
@@ -936,6 +939,7 @@ impl Issue {
             Severity::Warning
         };
         let mut diagnostic = Diagnostic::error(message)
+            .path(path)
             .at_opt(span)
             .label(label)
             .help(format!(
