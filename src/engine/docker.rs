@@ -12,6 +12,9 @@ use bollard::query_parameters as query;
 use bollard::Docker;
 use futures_util::{StreamExt, TryStreamExt};
 
+// The build API (`BuildEngine`), in its own file.
+mod build;
+
 use super::{
     ContainerInfo, ContainerSpec, ContainerState, ContainerStatus, ContainerSummary, EndpointInfo,
     EndpointSpec, Engine, EngineCall, EngineError, EngineVersion, ErrorKind, Health, HealthStatus,
@@ -179,15 +182,33 @@ pub const MIN_API: (u32, u32) = (1, 41);
 /// would answer in its newest API rather than the one negotiated; a bollard that adds the
 /// prefix itself is left alone.
 fn pin_api_version(docker: Docker, version: &str) -> Docker {
+    pin_api_version_with_query(docker, version, String::new())
+}
+
+/// [`pin_api_version`], also appending `extra_query` (encoded, `&`-joined) to every query: for
+/// parameters bollard can only send once (a build's repeated `extrahosts`).
+fn pin_api_version_with_query(docker: Docker, version: &str, extra_query: String) -> Docker {
     let prefix = format!("/v{version}");
     docker.with_request_modifier(move |mut request| {
         let uri = request.uri();
-        if uri.path().starts_with("/v1.") {
+        let versioned = uri.path().starts_with("/v1.");
+        if versioned && extra_query.is_empty() {
             return request;
         }
-        let path_and_query = match uri.query() {
-            Some(query) => format!("{prefix}{}?{query}", uri.path()),
-            None => format!("{prefix}{}", uri.path()),
+        let path = if versioned {
+            uri.path().to_string()
+        } else {
+            format!("{prefix}{}", uri.path())
+        };
+        let query = match (uri.query(), extra_query.is_empty()) {
+            (Some(query), true) => Some(query.to_string()),
+            (Some(query), false) => Some(format!("{query}&{extra_query}")),
+            (None, false) => Some(extra_query.clone()),
+            (None, true) => None,
+        };
+        let path_and_query = match query {
+            Some(query) => format!("{path}?{query}"),
+            None => path,
         };
         let mut parts = uri.clone().into_parts();
         let Ok(path_and_query) = path_and_query.parse::<http::uri::PathAndQuery>() else {

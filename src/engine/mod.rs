@@ -10,6 +10,7 @@
 //!
 //! Every list call takes a [`ProjectFilter`]: nothing outside one project is ever listed.
 
+pub mod build;
 mod docker;
 mod error;
 pub mod fake;
@@ -24,6 +25,7 @@ pub use docker::{
     parse_docker_host, DockerEngine, EngineAddress, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DOCKER_HOST,
     MIN_API,
 };
+pub use build::{BuildEngine, BuildOutput, BuildSpec};
 pub use error::{EngineCall, EngineError, ErrorKind};
 pub use fake::FakeEngine;
 pub use types::*;
