@@ -2,6 +2,7 @@
 //! file per command.
 
 mod attach;
+mod build;
 mod config;
 mod down;
 mod engine_gaps;
@@ -139,6 +140,8 @@ pub enum Command {
     Kill(lifecycle::KillArgs),
     /// Show the rcompose version information
     Version(VersionArgs),
+    /// Build or rebuild services
+    Build(build::BuildArgs),
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +185,7 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Restart(args) => lifecycle::restart(&cli.global, &args),
         Command::Rm(args) => lifecycle::rm(&cli.global, &args),
         Command::Kill(args) => lifecycle::kill(&cli.global, &args),
+        Command::Build(args) => build::run(&cli.global, &args),
     };
     ExitCode::from(code)
 }
