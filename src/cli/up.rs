@@ -2,8 +2,13 @@
 //! then `--wait` for the services to be running (and healthy), or, without `-d`, attach to their
 //! output.
 //!
+//! Images of services with `build:` are built first when they are missing, always with `--build`
+//! or `pull_policy: build`, never with `--no-build` (then a missing one is a preflight error);
+//! the project is then observed and planned again, so a rebuilt image recreates the containers
+//! that run the old one, as docker compose compares image ids.
+//!
 //! The preflight checks, before any change, what the engine would refuse half-way: every image
-//! of a container to create is present (rcompose neither pulls nor builds yet), the external
+//! of a container to create is present or about to be built (rcompose does not pull), the external
 //! networks and volumes exist, the names of the containers and networks to create are free. A
 //! failed preflight changes nothing. A failed run says what succeeded, what failed and what was
 //! skipped; what succeeded stays, and a rerun converges.
@@ -18,6 +23,7 @@ use super::engine_session::{self as session, Interrupt, Interruptible, INTERRUPT
 use super::progress::{Mark, Reporter};
 use super::{exit, GlobalOptions};
 use crate::engine::{ContainerStatus, Engine, HealthStatus, ProjectFilter};
+use crate::build::ServiceBuild;
 use crate::execute::{execute, ExecuteOptions};
 use crate::plan::{
     desired_state, observe_for, reconcile, Action, Desired, Observed, Options, Plan,
@@ -76,6 +82,12 @@ pub struct UpArgs {
     /// Show timestamps in the logs
     #[arg(long)]
     timestamps: bool,
+    /// Build images before starting containers
+    #[arg(long, conflicts_with = "no_build")]
+    build: bool,
+    /// Don't build an image, even if it's missing
+    #[arg(long)]
+    no_build: bool,
 }
 
 pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
@@ -147,16 +159,25 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
                 return exit::FAILURE;
             }
         };
-        let plan = reconcile(&desired, &observed, &options);
-        let problems = preflight(&engine, &desired, &observed, &plan).await;
+        let mut plan = reconcile(&desired, &observed, &options);
+        let (builds, mut problems, mut unchecked) =
+            images_to_build(project, &desired, &observed, &options, args);
+        unchecked.extend(builds.iter().map(|(build, _)| build.image.clone()));
+        problems.extend(preflight(&engine, &desired, &observed, &plan, &unchecked).await);
         if global.dry_run {
+            for (build, cause) in &builds {
+                println!(
+                    "build image {} (service {}): {cause}",
+                    build.image, build.service
+                );
+            }
             print!("{}", plan.render());
             for problem in &problems {
                 if !plan.errors.contains(problem) {
                     eprintln!("error: {problem}");
                 }
             }
-            if plan.is_empty() && problems.is_empty() {
+            if plan.is_empty() && problems.is_empty() && builds.is_empty() {
                 eprintln!("nothing to do: the project is up to date");
             }
             return if problems.is_empty() {
@@ -171,6 +192,43 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
             }
             eprintln!("nothing was changed");
             return exit::FAILURE;
+        }
+        let mut observed = observed;
+        if !builds.is_empty() {
+            let builds = builds.into_iter().map(|(build, _)| build).collect();
+            let build_options = crate::build::BuildOptions::default();
+            let built = tokio::select! {
+                built = super::build::build_all(
+                    &engine,
+                    project,
+                    builds,
+                    &build_options,
+                    session::concurrency(global),
+                    global.progress,
+                ) => built,
+                _ = interrupt.reached(1) => return INTERRUPTED,
+            };
+            if let Err(code) = built {
+                eprintln!("no container was changed");
+                return code;
+            }
+            // The new images: a container running an older one is recreated.
+            observed = match observe_for(&engine, &desired).await {
+                Ok(observed) => observed,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return exit::FAILURE;
+                }
+            };
+            plan = reconcile(&desired, &observed, &options);
+            let problems = preflight(&engine, &desired, &observed, &plan, &BTreeSet::new()).await;
+            if !problems.is_empty() {
+                for problem in &problems {
+                    eprintln!("error: {problem}");
+                }
+                eprintln!("no container was changed");
+                return exit::FAILURE;
+            }
         }
         for warning in &plan.warnings {
             eprintln!("warning: {warning}");
@@ -292,14 +350,62 @@ pub fn selection(desired: &Desired, options: &Options) -> BTreeSet<String> {
     selected
 }
 
+/// The images `up` builds before it changes anything, each with why: those of the selected
+/// services with `build:` that are missing, or all of them with `--build` or `pull_policy:
+/// build`. With `--no-build`, none, and a missing one is a problem (the second value; the third
+/// holds the images so reported).
+fn images_to_build(
+    project: &crate::project::Project,
+    desired: &Desired,
+    observed: &Observed,
+    options: &Options,
+    args: &UpArgs,
+) -> (Vec<(ServiceBuild, &'static str)>, Vec<String>, BTreeSet<String>) {
+    let selected = selection(desired, options);
+    let mut builds = Vec::new();
+    let mut problems = Vec::new();
+    let mut reported = BTreeSet::new();
+    for build in super::build::builds_of(project, |name| selected.contains(name)) {
+        let missing = !observed.images.contains_key(&build.image);
+        let always = project
+            .model
+            .get("services")
+            .and_then(|services| services.get(&build.service))
+            .is_some_and(crate::build::always_builds);
+        if args.no_build {
+            if missing {
+                problems.push(format!(
+                    "image `{}` (service `{}`) is not present in the engine, and `--no-build` forbids building it: run `rcompose build {}` first",
+                    build.image, build.service, build.service
+                ));
+                reported.insert(build.image.clone());
+            }
+            continue;
+        }
+        let cause = if missing {
+            "missing"
+        } else if args.build {
+            "--build"
+        } else if always {
+            "pull_policy: build"
+        } else {
+            continue;
+        };
+        builds.push((build, cause));
+    }
+    (builds, problems, reported)
+}
+
 /// What the engine would refuse half-way, found before any change: the plan's own errors
-/// (external networks and volumes that do not exist, unknown services), missing images, and
+/// (external networks and volumes that do not exist, unknown services), missing images (but
+/// those in `unchecked`: about to be built, or already reported), and
 /// container and network names taken by objects that are not the project's.
 pub async fn preflight<E: Engine>(
     engine: &E,
     desired: &Desired,
     observed: &Observed,
     plan: &Plan,
+    unchecked: &BTreeSet<String>,
 ) -> Vec<String> {
     let mut problems: Vec<String> = plan.errors.clone();
     let mut images_named: BTreeSet<String> = BTreeSet::new();
@@ -309,7 +415,10 @@ pub async fn preflight<E: Engine>(
                 let image = desired
                     .service(service)
                     .map_or(spec.image.as_str(), |s| s.image.as_str());
-                if !observed.images.contains_key(image) && images_named.insert(image.to_string()) {
+                if !observed.images.contains_key(image)
+                    && !unchecked.contains(image)
+                    && images_named.insert(image.to_string())
+                {
                     problems.push(format!(
                         "image `{image}` (service `{service}`) is not present in the engine: rcompose neither pulls nor builds images yet; pull or build it first (e.g. `docker pull {image}`)"
                     ));
