@@ -94,7 +94,10 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn docker(args: &[&str]) -> String {
-    let output = Command::new("docker").args(args).output().expect("docker runs");
+    let output = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker runs");
     assert!(
         output.status.success(),
         "docker {args:?}: {}",
@@ -152,7 +155,10 @@ async fn build_sends_the_context_with_args_target_labels_and_dockerignore() {
         "output lines carry the service prefix:\n{stdout}"
     );
     assert!(
-        stdout.contains(&format!("app  | Successfully tagged {}:latest", project.image())),
+        stdout.contains(&format!(
+            "app  | Successfully tagged {}:latest",
+            project.image()
+        )),
         "{stdout}"
     );
     let stderr = text(&output.stderr);
@@ -277,7 +283,12 @@ async fn up_builds_a_missing_image_and_up_build_recreates_on_a_new_one() {
         docker(&["image", "inspect", &project.image(), "--format", "{{.Id}}"])
     );
     assert_eq!(
-        docker(&["exec", &format!("{}-app-1", project.name), "cat", "/version"]),
+        docker(&[
+            "exec",
+            &format!("{}-app-1", project.name),
+            "cat",
+            "/version"
+        ]),
         "v1"
     );
 
@@ -292,9 +303,17 @@ async fn up_builds_a_missing_image_and_up_build_recreates_on_a_new_one() {
     assert_ok(&rebuilt, "up --build");
     let (second_container, second_image) = container_image(&project);
     assert_ne!(second_image, first_image, "a new image");
-    assert_ne!(second_container, first_container, "the container is recreated");
+    assert_ne!(
+        second_container, first_container,
+        "the container is recreated"
+    );
     assert_eq!(
-        docker(&["exec", &format!("{}-app-1", project.name), "cat", "/version"]),
+        docker(&[
+            "exec",
+            &format!("{}-app-1", project.name),
+            "cat",
+            "/version"
+        ]),
         "v2"
     );
 }

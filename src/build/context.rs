@@ -159,13 +159,15 @@ impl Walk<'_> {
             let path = entry.path();
             let Some(file_name) = entry.file_name().to_str().map(String::from) else {
                 // Not UTF-8: the patterns cannot name it; send it as the CLI would.
-                self.append(&path, &format!("{prefix}{}", entry.file_name().to_string_lossy()))?;
+                self.append(
+                    &path,
+                    &format!("{prefix}{}", entry.file_name().to_string_lossy()),
+                )?;
                 continue;
             };
             let relative = format!("{prefix}{file_name}");
             let kind = entry.file_type().map_err(io_error(&path))?;
-            let excluded =
-                !self.keep.contains(&relative) && self.ignore.is_excluded(&relative);
+            let excluded = !self.keep.contains(&relative) && self.ignore.is_excluded(&relative);
             if kind.is_dir() {
                 if !excluded {
                     self.append(&path, &relative)?;
@@ -255,7 +257,8 @@ mod tests {
     }
 
     fn folder(tag: &str, files: &[(&str, &str)]) -> Dir {
-        let dir = std::env::temp_dir().join(format!("rcompose-context-{tag}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("rcompose-context-{tag}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         for (name, text) in files {
             let path = dir.join(name);
@@ -295,7 +298,10 @@ mod tests {
             "ignore",
             &[
                 ("Dockerfile", "FROM scratch\n"),
-                (".dockerignore", "# secrets\nsecret.txt\nDockerfile\n.dockerignore\nlogs\n!logs/keep.log\n"),
+                (
+                    ".dockerignore",
+                    "# secrets\nsecret.txt\nDockerfile\n.dockerignore\nlogs\n!logs/keep.log\n",
+                ),
                 ("secret.txt", "no"),
                 ("app/main.txt", "yes"),
                 ("app/secret.txt", "nested: not matched"),
@@ -307,7 +313,14 @@ mod tests {
         assert_eq!(context.dockerfile, "Dockerfile");
         assert_eq!(
             names(&context.tar),
-            [".dockerignore", "Dockerfile", "app/", "app/main.txt", "app/secret.txt", "logs/keep.log"]
+            [
+                ".dockerignore",
+                "Dockerfile",
+                "app/",
+                "app/main.txt",
+                "app/secret.txt",
+                "logs/keep.log"
+            ]
         );
     }
 
@@ -345,25 +358,44 @@ mod tests {
         assert_eq!(context.dockerfile, "docker/app.Dockerfile");
 
         let context = make(&ctx, &Dockerfile::Path(dir.0.join("outside.Dockerfile"))).unwrap();
-        assert!(context.dockerfile.starts_with(".dockerfile."), "{}", context.dockerfile);
+        assert!(
+            context.dockerfile.starts_with(".dockerfile."),
+            "{}",
+            context.dockerfile
+        );
         let found = entries(&context.tar);
-        assert!(found.contains(&(context.dockerfile.clone(), Some("FROM outside\n".to_string()))));
+        assert!(found.contains(&(
+            context.dockerfile.clone(),
+            Some("FROM outside\n".to_string())
+        )));
 
         let context = make(&ctx, &Dockerfile::Inline("FROM inline\n".into())).unwrap();
-        assert!(entries(&context.tar).contains(&(context.dockerfile.clone(), Some("FROM inline\n".to_string()))));
+        assert!(entries(&context.tar).contains(&(
+            context.dockerfile.clone(),
+            Some("FROM inline\n".to_string())
+        )));
 
         let missing = make(&ctx, &Dockerfile::Path("Nope".into())).unwrap_err();
-        assert!(missing.to_string().contains("Nope` does not exist"), "{missing}");
+        assert!(
+            missing.to_string().contains("Nope` does not exist"),
+            "{missing}"
+        );
         let bad = fs::write(ctx.join(".dockerignore"), "[oops\n");
         bad.unwrap();
         let error = make(&ctx, &Dockerfile::Inline("FROM x".into())).unwrap_err();
-        assert!(error.to_string().contains(".dockerignore: line 1"), "{error}");
+        assert!(
+            error.to_string().contains(".dockerignore: line 1"),
+            "{error}"
+        );
     }
 
     #[test]
     fn long_names_and_symlinks_survive() {
         let long = format!("{}/file.txt", "d".repeat(120));
-        let dir = folder("long", &[("Dockerfile", "FROM a\n"), (long.as_str(), "deep")]);
+        let dir = folder(
+            "long",
+            &[("Dockerfile", "FROM a\n"), (long.as_str(), "deep")],
+        );
         #[cfg(unix)]
         std::os::unix::fs::symlink("Dockerfile", dir.0.join("link")).unwrap();
         let context = make(&dir.0, &Dockerfile::Path("Dockerfile".into())).unwrap();
@@ -379,7 +411,10 @@ mod tests {
                 .find(|e| e.path().unwrap().to_str() == Some("link"))
                 .expect("the link is sent");
             assert_eq!(link.header().entry_type(), tar::EntryType::Symlink);
-            assert_eq!(link.link_name().unwrap().unwrap().to_str(), Some("Dockerfile"));
+            assert_eq!(
+                link.link_name().unwrap().unwrap().to_str(),
+                Some("Dockerfile")
+            );
         }
     }
 

@@ -114,7 +114,9 @@ impl DockerIgnore {
                 continue;
             }
             let matched = matches(&pattern.tokens, path)
-                || parents.iter().any(|parent| matches(&pattern.tokens, parent));
+                || parents
+                    .iter()
+                    .any(|parent| matches(&pattern.tokens, parent));
             if matched {
                 excluded = !pattern.exclusion;
             }
@@ -258,9 +260,11 @@ fn match_from(tokens: &[Token], path: &[char]) -> bool {
     match token {
         Token::Literal(c) => path.first() == Some(c) && match_from(rest, &path[1..]),
         Token::AnyChar => path.first().is_some_and(|c| *c != '/') && match_from(rest, &path[1..]),
-        Token::Class { negated, ranges } => path.first().is_some_and(|c| {
-            *c != '/' && ranges.iter().any(|(lo, hi)| lo <= c && c <= hi) != *negated
-        }) && match_from(rest, &path[1..]),
+        Token::Class { negated, ranges } => {
+            path.first().is_some_and(|c| {
+                *c != '/' && ranges.iter().any(|(lo, hi)| lo <= c && c <= hi) != *negated
+            }) && match_from(rest, &path[1..])
+        }
         Token::Star => {
             // Any run of non-`/` characters, the shortest first.
             for end in 0..=path.len() {
@@ -307,7 +311,10 @@ mod tests {
     fn star_question_and_classes_stay_within_a_segment() {
         let file = ignore("*.log\nfile?.txt\n[a-c]x\n[^0-9]y");
         assert!(file.is_excluded("debug.log"));
-        assert!(!file.is_excluded("logs/debug.log"), "`*` does not cross `/`");
+        assert!(
+            !file.is_excluded("logs/debug.log"),
+            "`*` does not cross `/`"
+        );
         assert!(file.is_excluded("file1.txt"));
         assert!(!file.is_excluded("file12.txt"));
         assert!(file.is_excluded("bx"));
@@ -338,7 +345,10 @@ mod tests {
         assert!(file.is_excluded("node_modules"));
         assert!(file.is_excluded("node_modules/x/y.js"));
         assert!(file.is_excluded("tmp/a"));
-        assert!(!file.is_excluded("src/node_modules"), "patterns are anchored at the root");
+        assert!(
+            !file.is_excluded("src/node_modules"),
+            "patterns are anchored at the root"
+        );
         assert!(!file.is_excluded("node_modules_old"));
     }
 
@@ -346,7 +356,10 @@ mod tests {
     fn the_last_matching_pattern_wins_and_exclusions_reinclude() {
         let file = ignore("*.md\n!README.md\nREADME*.md");
         assert!(file.is_excluded("CHANGES.md"));
-        assert!(file.is_excluded("README.md"), "a later pattern excludes it again");
+        assert!(
+            file.is_excluded("README.md"),
+            "a later pattern excludes it again"
+        );
         let file = ignore("docs\n!docs/keep.txt");
         assert!(file.is_excluded("docs/other.txt"));
         assert!(!file.is_excluded("docs/keep.txt"));

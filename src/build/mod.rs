@@ -269,7 +269,10 @@ mod tests {
         let build = service_build("p", "web", &service).expect("a build");
         assert_eq!(build.image, "myimg:1");
         assert_eq!(build.context, ContextSource::Folder("/p/ctx".into()));
-        assert_eq!(build.dockerfile, Dockerfile::Path("Other.Dockerfile".into()));
+        assert_eq!(
+            build.dockerfile,
+            Dockerfile::Path("Other.Dockerfile".into())
+        );
         assert_eq!(build.args["N"], "2");
         assert_eq!(build.target.as_deref(), Some("t"));
         assert_eq!(build.labels["a"], "b");
@@ -318,7 +321,10 @@ mod tests {
         let env = |key: &str| (key == "C").then(|| "from-env".to_string());
         let spec = build.spec(&options, "Dockerfile".into(), &env);
         assert_eq!(spec.build_args["A"], "cli");
-        assert_eq!(spec.build_args["B"], "file", "unset in the environment: the file's");
+        assert_eq!(
+            spec.build_args["B"], "file",
+            "unset in the environment: the file's"
+        );
         assert_eq!(spec.build_args["C"], "from-env");
         assert!(spec.pull);
         assert!(parse_build_arg("=x").is_err());

@@ -186,10 +186,10 @@ pub async fn build_all<E: BuildEngine>(
     let tasks = builds.iter().map(|build| {
         let dependencies: Vec<watch::Receiver<Option<bool>>> =
             dependencies_of(project, &build.service)
-            .into_iter()
-            .filter(|d| building.contains(d.as_str()) && *d != build.service)
-            .filter_map(|d| done_receivers.get(&d).cloned())
-            .collect();
+                .into_iter()
+                .filter(|d| building.contains(d.as_str()) && *d != build.service)
+                .filter_map(|d| done_receivers.get(&d).cloned())
+                .collect();
         let done = &done_senders[&build.service];
         let reporter = &reporter;
         let semaphore = &semaphore;

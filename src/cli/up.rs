@@ -22,8 +22,8 @@ use super::attach::{self, AttachOptions};
 use super::engine_session::{self as session, Interrupt, Interruptible, INTERRUPTED};
 use super::progress::{Mark, Reporter};
 use super::{exit, GlobalOptions};
-use crate::engine::{ContainerStatus, Engine, HealthStatus, ProjectFilter};
 use crate::build::ServiceBuild;
+use crate::engine::{ContainerStatus, Engine, HealthStatus, ProjectFilter};
 use crate::execute::{execute, ExecuteOptions};
 use crate::plan::{
     desired_state, observe_for, reconcile, Action, Desired, Observed, Options, Plan,
@@ -360,7 +360,11 @@ fn images_to_build(
     observed: &Observed,
     options: &Options,
     args: &UpArgs,
-) -> (Vec<(ServiceBuild, &'static str)>, Vec<String>, BTreeSet<String>) {
+) -> (
+    Vec<(ServiceBuild, &'static str)>,
+    Vec<String>,
+    BTreeSet<String>,
+) {
     let selected = selection(desired, options);
     let mut builds = Vec::new();
     let mut problems = Vec::new();

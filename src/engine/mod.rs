@@ -21,11 +21,11 @@ use std::time::Duration;
 
 use futures_util::stream::BoxStream;
 
+pub use build::{BuildEngine, BuildOutput, BuildSpec};
 pub use docker::{
     parse_docker_host, DockerEngine, EngineAddress, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DOCKER_HOST,
     MIN_API,
 };
-pub use build::{BuildEngine, BuildOutput, BuildSpec};
 pub use error::{EngineCall, EngineError, ErrorKind};
 pub use fake::FakeEngine;
 pub use types::*;

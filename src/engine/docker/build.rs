@@ -18,14 +18,17 @@ fn build_options(spec: &BuildSpec) -> Result<(query::BuildImageOptions, String),
             build_error(
                 &spec.tag,
                 ErrorKind::InvalidArgument,
-                format!("shm_size {bytes} bytes is more than the engine's build API can carry (2 GiB)"),
+                format!(
+                    "shm_size {bytes} bytes is more than the engine's build API can carry (2 GiB)"
+                ),
             )
         })?),
         None => None,
     };
-    let hash_map = |map: &std::collections::BTreeMap<String, String>| -> Option<HashMap<String, String>> {
-        (!map.is_empty()).then(|| map.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-    };
+    let hash_map =
+        |map: &std::collections::BTreeMap<String, String>| -> Option<HashMap<String, String>> {
+            (!map.is_empty()).then(|| map.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        };
     let options = query::BuildImageOptions {
         dockerfile: spec.dockerfile.clone(),
         t: Some(spec.tag.clone()),
