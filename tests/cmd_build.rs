@@ -15,6 +15,7 @@
 //! (`build.labels` and `com.docker.compose.image.builder=classic`, no project label), the
 //! engine's error message, exit 1 on a failed build.
 
+mod common;
 mod support;
 
 use std::path::PathBuf;
@@ -316,4 +317,44 @@ async fn up_builds_a_missing_image_and_up_build_recreates_on_a_new_one() {
         ]),
         "v2"
     );
+}
+
+/// The same project built by docker compose v2 (classic builder) and rcompose: the same tag
+/// scheme and the same labels on the image.
+#[tokio::test]
+async fn images_carry_the_tag_and_labels_docker_compose_v2_gives_them() {
+    let Some(project) = Project::new("buildv2").await else {
+        return;
+    };
+    let Some(v2) = common::compose_v2() else {
+        assert!(!common::required(), "CI needs docker compose v2");
+        eprintln!("note: skipping the comparison with docker compose v2: not installed");
+        return;
+    };
+    project.write("Dockerfile", DOCKERFILE);
+    project.write("hello.txt", "hello\n");
+    project.write(
+        "compose.yaml",
+        "services:\n  app:\n    build:\n      context: .\n      target: base\n      labels:\n        my.label: x\n",
+    );
+    let v2_name = format!("{}-v2", project.name);
+    let _v2_image = ImageGuard(vec![format!("{v2_name}-app")]);
+    let theirs = common::run_v2(
+        &v2,
+        &project.dir,
+        &["-p", &v2_name, "build"],
+        &[("DOCKER_BUILDKIT", "0")],
+    );
+    assert_ok(&theirs, "docker compose v2 build");
+    assert_ok(&project.run(&["build"]), "rcompose build");
+    let labels = |image: &str| {
+        docker(&[
+            "image",
+            "inspect",
+            image,
+            "--format",
+            "{{json .Config.Labels}}",
+        ])
+    };
+    assert_eq!(labels(&project.image()), labels(&format!("{v2_name}-app")));
 }
