@@ -383,12 +383,18 @@ fn extract(
         let mut parts = path.components().filter(|c| !matches!(c, Component::CurDir));
         let first = parts.next();
         let rest: PathBuf = parts.collect();
-        let relative = match first {
+        let head = match first {
             Some(Component::Normal(name)) if name.to_string_lossy() == top => {
-                Path::new(new_top).join(rest)
+                PathBuf::from(new_top)
             }
-            Some(Component::Normal(name)) => Path::new(name).join(rest),
+            Some(Component::Normal(name)) => PathBuf::from(name),
             _ => continue,
+        };
+        // `join("")` would add a trailing slash, which makes a file's path a folder's.
+        let relative = if rest.as_os_str().is_empty() {
+            head
+        } else {
+            head.join(rest)
         };
         if relative
             .components()

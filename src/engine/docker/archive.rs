@@ -17,8 +17,15 @@ impl ArchiveEngine for DockerEngine {
             .get_container_archive_info(container, Some(options))
             .await
             .map_err(|error| {
-                op_error("reading a path of container", container, error)
-                    .with_context(format!(" (`{path}`)"))
+                let mut error = op_error("reading a path of container", container, error)
+                    .with_context(format!(" (`{path}`)"));
+                // The answer to HEAD has no body: say what the engine's 404 means.
+                if let EngineError::Call { kind, message, .. } = &mut error {
+                    if message.is_empty() && *kind == crate::engine::ErrorKind::NotFound {
+                        *message = format!("no such file or folder: {path}");
+                    }
+                }
+                error
             })?;
         Ok(PathStat {
             name: stat.name,
