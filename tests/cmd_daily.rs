@@ -107,9 +107,7 @@ fn docker_inspect(object: &str, format: &str) -> String {
 }
 
 fn sleeper(extra: &str) -> String {
-    format!(
-        "services:\n  web:\n    image: {IMAGE}\n    command: [\"sleep\", \"100000\"]\n{extra}"
-    )
+    format!("services:\n  web:\n    image: {IMAGE}\n    command: [\"sleep\", \"100000\"]\n{extra}")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,7 +143,11 @@ async fn a_failed_pull_names_the_image_the_registry_and_the_engine_message() {
         .find(|l| l.starts_with("error: pulling image `rcompose-nosuch/app:1.2`"))
         .unwrap();
     assert!(line.ends_with("(service `remote`)"), "{line}");
-    assert!(line.len() > "error: pulling image `rcompose-nosuch/app:1.2` from docker.io: (service `remote`)".len());
+    assert!(
+        line.len()
+            > "error: pulling image `rcompose-nosuch/app:1.2` from docker.io: (service `remote`)"
+                .len()
+    );
     // `never` is skipped, the present image with `missing` too: neither is pulled.
     assert!(stderr.contains(" Service never  Skipped"), "{stderr}");
     assert!(
@@ -153,7 +155,10 @@ async fn a_failed_pull_names_the_image_the_registry_and_the_engine_message() {
         "{stderr}"
     );
     assert!(!stderr.contains("rcompose-nosuch/never"), "{stderr}");
-    assert!(!stderr.contains("pulling image `rcompose-test/busybox"), "{stderr}");
+    assert!(
+        !stderr.contains("pulling image `rcompose-test/busybox"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -199,20 +204,42 @@ async fn images_top_and_port_describe_the_running_project() {
     let stdout = text(&output.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
-        lines[0].split("  ").filter(|c| !c.is_empty()).map(str::trim).collect::<Vec<_>>(),
-        ["CONTAINER", "REPOSITORY", "TAG", "PLATFORM", "IMAGE ID", "SIZE", "CREATED"],
+        lines[0]
+            .split("  ")
+            .filter(|c| !c.is_empty())
+            .map(str::trim)
+            .collect::<Vec<_>>(),
+        [
+            "CONTAINER",
+            "REPOSITORY",
+            "TAG",
+            "PLATFORM",
+            "IMAGE ID",
+            "SIZE",
+            "CREATED"
+        ],
         "{stdout}"
     );
     // Go's tabwriter: a column is as wide as its widest cell plus 3, at least 20.
-    assert!(lines[0].starts_with(&format!("CONTAINER{}REPOSITORY", " ".repeat(web.len() + 3 - 9))));
+    assert!(lines[0].starts_with(&format!(
+        "CONTAINER{}REPOSITORY",
+        " ".repeat(web.len() + 3 - 9)
+    )));
     let id = docker_inspect(IMAGE, "{{.Id}}");
     let short = &id["sha256:".len().."sha256:".len() + 12];
     let row: Vec<&str> = lines[1].split_whitespace().collect();
-    assert_eq!(&row[..3], [web.as_str(), "rcompose-test/busybox", "latest"], "{stdout}");
+    assert_eq!(
+        &row[..3],
+        [web.as_str(), "rcompose-test/busybox", "latest"],
+        "{stdout}"
+    );
     assert_eq!(row[4], short, "{stdout}");
 
     let output = daily.ok(&["images", "-q"]);
-    assert_eq!(text(&output.stdout), format!("{}\n", &id["sha256:".len()..]));
+    assert_eq!(
+        text(&output.stdout),
+        format!("{}\n", &id["sha256:".len()..])
+    );
     let output = daily.ok(&["images", "--format", "json"]);
     let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(list[0]["ContainerName"], web.as_str());
@@ -228,8 +255,14 @@ async fn images_top_and_port_describe_the_running_project() {
     assert!(row.ends_with("sleep 100000"), "{stdout}");
 
     let output = daily.ok(&["port", "web", "80"]);
-    let host_port = docker_inspect(&web, "{{(index (index .NetworkSettings.Ports \"80/tcp\") 0).HostPort}}");
-    let host_ip = docker_inspect(&web, "{{(index (index .NetworkSettings.Ports \"80/tcp\") 0).HostIp}}");
+    let host_port = docker_inspect(
+        &web,
+        "{{(index (index .NetworkSettings.Ports \"80/tcp\") 0).HostPort}}",
+    );
+    let host_ip = docker_inspect(
+        &web,
+        "{{(index (index .NetworkSettings.Ports \"80/tcp\") 0).HostIp}}",
+    );
     assert_eq!(text(&output.stdout), format!("{host_ip}:{host_port}\n"));
     let output = daily.run(&["port", "web", "81"]);
     assert_eq!(output.status.code(), Some(1));
@@ -302,7 +335,8 @@ async fn events_json_sees_a_restart() {
     let mut seen: Vec<serde_json::Value> = Vec::new();
     let mut restarted = Instant::now() - Duration::from_secs(10);
     let saw = |seen: &[serde_json::Value], action: &str| {
-        seen.iter().any(|e| e["action"] == action && e["id"] == id.as_str())
+        seen.iter()
+            .any(|e| e["action"] == action && e["id"] == id.as_str())
     };
     while !(saw(&seen, "die") && saw(&seen, "start")) {
         assert!(
@@ -325,7 +359,10 @@ async fn events_json_sees_a_restart() {
         .unwrap();
     // v2's fields, and nothing of compose's own labels in the attributes.
     let keys: Vec<&String> = start.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["action", "attributes", "id", "service", "time", "type"]);
+    assert_eq!(
+        keys,
+        ["action", "attributes", "id", "service", "time", "type"]
+    );
     assert_eq!(start["service"], "web");
     assert_eq!(start["type"], "container");
     assert_eq!(start["attributes"]["name"], web.as_str());
@@ -384,7 +421,11 @@ async fn wait_down_project_removes_the_project() {
         ])
         .output()
         .expect("docker ps");
-    assert_eq!(text(&left.stdout), "", "containers left after --down-project");
+    assert_eq!(
+        text(&left.stdout),
+        "",
+        "containers left after --down-project"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -404,12 +445,17 @@ async fn cp_round_trips_files_and_folders() {
     let output = daily.ok(&["cp", "in.txt", "web:/tmp/copied.txt"]);
     let web = daily.container("web");
     assert!(
-        text(&output.stderr).contains(&format!(" {web} copy in.txt to {web}:/tmp/copied.txt  Copied")),
+        text(&output.stderr).contains(&format!(
+            " {web} copy in.txt to {web}:/tmp/copied.txt  Copied"
+        )),
         "{}",
         text(&output.stderr)
     );
     daily.ok(&["cp", "web:/tmp/copied.txt", "out.txt"]);
-    assert_eq!(std::fs::read_to_string(daily.dir.join("out.txt")).unwrap(), content);
+    assert_eq!(
+        std::fs::read_to_string(daily.dir.join("out.txt")).unwrap(),
+        content
+    );
 
     // A folder into an existing folder keeps its name; out of the container into a new name.
     daily.ok(&["cp", "tree", "web:/tmp/"]);
@@ -455,7 +501,9 @@ fn usage_errors_exit_2_and_say_what_exists() {
     let _cleanup = TempDir(dir.clone());
     std::fs::write(
         dir.join("compose.yaml"),
-        format!("name: dailycli\nservices:\n  web:\n    image: {IMAGE}\n  db:\n    image: {IMAGE}\n"),
+        format!(
+            "name: dailycli\nservices:\n  web:\n    image: {IMAGE}\n  db:\n    image: {IMAGE}\n"
+        ),
     )
     .unwrap();
     for args in [
@@ -487,7 +535,12 @@ fn usage_errors_exit_2_and_say_what_exists() {
         &["pull", "--policy", "sometimes"],
     ] {
         let output = cli(&dir, args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
     }
     let output = cli(&dir, &["cp", "a", "b"]);
     assert_eq!(output.status.code(), Some(2));

@@ -82,7 +82,10 @@ pub fn run(global: &GlobalOptions, args: &CpArgs) -> u8 {
             return exit::INVALID;
         }
         (None, None) => {
-            eprintln!("error: neither `{}` nor `{}` names a service: one of them must be SERVICE:PATH", args.source, args.destination);
+            eprintln!(
+                "error: neither `{}` nor `{}` names a service: one of them must be SERVICE:PATH",
+                args.source, args.destination
+            );
             return exit::INVALID;
         }
         (Some(service), None) => (service.to_string(), true),
@@ -94,16 +97,19 @@ pub fn run(global: &GlobalOptions, args: &CpArgs) -> u8 {
         &services,
         false,
         async |scope: Scope, engine: DockerEngine| {
-            let mut containers = match all_containers(&engine, &scope.name, &service, args.all).await
-            {
-                Ok(containers) => containers,
-                Err(code) => return code,
-            };
+            let mut containers =
+                match all_containers(&engine, &scope.name, &service, args.all).await {
+                    Ok(containers) => containers,
+                    Err(code) => return code,
+                };
             if let Some(index) = args.index {
                 match daily_support::pick_replica(&containers, &service, Some(index), "") {
                     Ok(container) => containers = vec![container.clone()],
                     Err(message) => {
-                        eprintln!("error: {}", message.replace("no  container", "no container"));
+                        eprintln!(
+                            "error: {}",
+                            message.replace("no  container", "no container")
+                        );
                         return exit::FAILURE;
                     }
                 }
@@ -117,7 +123,10 @@ pub fn run(global: &GlobalOptions, args: &CpArgs) -> u8 {
             }
             if global.dry_run {
                 for container in &containers {
-                    println!("{}", describe(container, from_service, source_path, destination_path));
+                    println!(
+                        "{}",
+                        describe(container, from_service, source_path, destination_path)
+                    );
                 }
                 return exit::OK;
             }
@@ -166,7 +175,12 @@ pub fn run(global: &GlobalOptions, args: &CpArgs) -> u8 {
     )
 }
 
-fn describe(container: &ContainerSummary, from_service: bool, source: &str, destination: &str) -> String {
+fn describe(
+    container: &ContainerSummary,
+    from_service: bool,
+    source: &str,
+    destination: &str,
+) -> String {
     if from_service {
         format!("copy {}:{source} to {destination}", container.name)
     } else {
@@ -271,7 +285,14 @@ async fn copy_in(
     // into its folder. `SRC/.` copies a folder's content.
     let contents_only = source.ends_with("/.") || source == ".";
     let (extract_to, entry_name) = if dest_is_dir {
-        (target.clone(), if contents_only { ".".to_string() } else { base_name(source) })
+        (
+            target.clone(),
+            if contents_only {
+                ".".to_string()
+            } else {
+                base_name(source)
+            },
+        )
     } else {
         (parent_of(&target), base_name(&target))
     };
@@ -304,7 +325,10 @@ async fn copy_out(
     // With -L, a link is replaced by what it points to, under the link's name.
     let mut rename_top: Option<(String, String)> = None;
     if args.follow_link {
-        let stat = engine.stat_path(name, source).await.map_err(engine_message)?;
+        let stat = engine
+            .stat_path(name, source)
+            .await
+            .map_err(engine_message)?;
         if stat.is_symlink() {
             let target = if stat.link_target.starts_with('/') {
                 stat.link_target.clone()
@@ -349,9 +373,7 @@ async fn copy_out(
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         if !parent.is_dir() {
-            return Err(format!(
-                "the folder of `{destination}` does not exist"
-            ));
+            return Err(format!("the folder of `{destination}` does not exist"));
         }
         let file_name = local
             .file_name()
@@ -380,7 +402,9 @@ fn extract(
     for entry in reader.entries()? {
         let mut entry = entry?;
         let path = entry.path()?.into_owned();
-        let mut parts = path.components().filter(|c| !matches!(c, Component::CurDir));
+        let mut parts = path
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir));
         let first = parts.next();
         let rest: PathBuf = parts.collect();
         let head = match first {
@@ -465,7 +489,10 @@ mod tests {
             .unwrap();
         let archive = builder.into_inner().unwrap();
         extract(&archive, &dir, "h.txt", "out.txt", false).unwrap();
-        assert_eq!(std::fs::read_to_string(dir.join("out.txt")).unwrap(), "hello");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("out.txt")).unwrap(),
+            "hello"
+        );
 
         // An entry naming `..` is refused (written raw: the builder itself refuses such names).
         let mut header = tar::Header::new_gnu();

@@ -103,10 +103,7 @@ pub async fn service_containers<E: Engine>(
 /// Running, paused or restarting: what the engine lists without `all`.
 pub fn is_running(container: &ContainerSummary) -> bool {
     use crate::engine::ContainerStatus as S;
-    matches!(
-        container.status,
-        S::Running | S::Paused | S::Restarting
-    )
+    matches!(container.status, S::Running | S::Paused | S::Restarting)
 }
 
 pub fn service_of(container: &ContainerSummary) -> Option<&String> {

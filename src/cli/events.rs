@@ -69,7 +69,10 @@ pub fn run(global: &GlobalOptions, args: &EventsArgs) -> u8 {
                         if let Some(line) = render(&event, &args.services, args.json) {
                             use std::io::Write;
                             let mut stdout = std::io::stdout().lock();
-                            if writeln!(stdout, "{line}").and_then(|()| stdout.flush()).is_err() {
+                            if writeln!(stdout, "{line}")
+                                .and_then(|()| stdout.flush())
+                                .is_err()
+                            {
                                 // The reader went away (a closed pipe).
                                 return exit::OK;
                             }

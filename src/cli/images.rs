@@ -66,7 +66,10 @@ pub fn run(global: &GlobalOptions, args: &ImagesArgs) -> u8 {
             if args.quiet {
                 let mut seen = Vec::new();
                 for (_, _, image) in &rows {
-                    let id = image.id.split_once(':').map_or(image.id.as_str(), |(_, id)| id);
+                    let id = image
+                        .id
+                        .split_once(':')
+                        .map_or(image.id.as_str(), |(_, id)| id);
                     if !seen.contains(&id) {
                         println!("{id}");
                         seen.push(id);
@@ -120,7 +123,10 @@ pub fn run(global: &GlobalOptions, args: &ImagesArgs) -> u8 {
                                 text
                             }
                         };
-                        let id = image.id.split_once(':').map_or(image.id.as_str(), |(_, id)| id);
+                        let id = image
+                            .id
+                            .split_once(':')
+                            .map_or(image.id.as_str(), |(_, id)| id);
                         let created = image
                             .created
                             .as_deref()
@@ -188,7 +194,10 @@ pub fn unix_seconds(text: &str) -> Option<i64> {
         let (clock, zone) = time.split_at(at);
         let sign = if zone.starts_with('-') { -1 } else { 1 };
         let (h, m) = zone[1..].split_once(':')?;
-        (clock, sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60))
+        (
+            clock,
+            sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60),
+        )
     };
     let mut clock_parts = clock.split(':');
     let hour: i64 = clock_parts.next()?.parse().ok()?;

@@ -41,13 +41,17 @@ fn run(global: &GlobalOptions, args: &PauseArgs, freeze: bool) -> u8 {
                     Err(code) => return code,
                 }
             };
-            let containers =
-                match daily_support::service_containers(&engine, &scope.name, &args.services, false)
-                    .await
-                {
-                    Ok(containers) => containers,
-                    Err(code) => return code,
-                };
+            let containers = match daily_support::service_containers(
+                &engine,
+                &scope.name,
+                &args.services,
+                false,
+            )
+            .await
+            {
+                Ok(containers) => containers,
+                Err(code) => return code,
+            };
             let (working, done) = if freeze {
                 ("Pausing", "Paused")
             } else {

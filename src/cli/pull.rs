@@ -308,7 +308,11 @@ async fn pull_one(
             "Service",
             service,
             if buildable { "Warning" } else { "Error" },
-            if buildable { Mark::Warning } else { Mark::Failed },
+            if buildable {
+                Mark::Warning
+            } else {
+                Mark::Failed
+            },
             Some(error.message().into_owned()),
         ),
     }

@@ -23,13 +23,17 @@ pub fn run(global: &GlobalOptions, args: &TopArgs) -> u8 {
         &args.services,
         false,
         async |scope: Scope, engine: DockerEngine| {
-            let containers =
-                match daily_support::service_containers(&engine, &scope.name, &args.services, false)
-                    .await
-                {
-                    Ok(containers) => containers,
-                    Err(code) => return code,
-                };
+            let containers = match daily_support::service_containers(
+                &engine,
+                &scope.name,
+                &args.services,
+                false,
+            )
+            .await
+            {
+                Ok(containers) => containers,
+                Err(code) => return code,
+            };
             let mut listed = Vec::new();
             for container in &containers {
                 match engine.container_processes(&container.id).await {

@@ -38,13 +38,17 @@ pub fn run(global: &GlobalOptions, args: &WaitArgs) -> u8 {
         false,
         async |scope: Scope, engine: DockerEngine| {
             let interrupt = Interrupt::install();
-            let containers =
-                match daily_support::service_containers(&engine, &scope.name, &args.services, false)
-                    .await
-                {
-                    Ok(containers) => containers,
-                    Err(code) => return code,
-                };
+            let containers = match daily_support::service_containers(
+                &engine,
+                &scope.name,
+                &args.services,
+                false,
+            )
+            .await
+            {
+                Ok(containers) => containers,
+                Err(code) => return code,
+            };
             if containers.is_empty() {
                 eprintln!(
                     "error: no running container of {} in project `{}`",
@@ -75,7 +79,9 @@ pub fn run(global: &GlobalOptions, args: &WaitArgs) -> u8 {
                     next = waits.next() => next,
                     _ = interrupt.reached(1) => return INTERRUPTED,
                 };
-                let Some((container, result)) = next else { break };
+                let Some((container, result)) = next else {
+                    break;
+                };
                 match result {
                     Ok(code) => {
                         println!(

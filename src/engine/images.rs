@@ -72,9 +72,7 @@ pub trait ImageEngine: Engine {
 /// a host (has a `.` or a `:`, or is `localhost`), else Docker Hub, `docker.io`.
 pub fn registry_of(reference: &str) -> &str {
     match reference.split_once('/') {
-        Some((first, _))
-            if first.contains('.') || first.contains(':') || first == "localhost" =>
-        {
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
             first
         }
         _ => "docker.io",
@@ -113,7 +111,10 @@ pub fn familiar_name(reference: &str) -> Option<(String, String)> {
     let (name, tag) = match without_digest[last_slash..].rfind(':') {
         Some(colon) => {
             let colon = last_slash + colon;
-            (&without_digest[..colon], without_digest[colon + 1..].to_string())
+            (
+                &without_digest[..colon],
+                without_digest[colon + 1..].to_string(),
+            )
         }
         None if has_digest => (without_digest, String::new()),
         None => (without_digest, "latest".to_string()),

@@ -44,11 +44,7 @@ impl EventEngine for DockerEngine {
                             .unwrap_or_default(),
                     })
                 }
-                Err(error) => Err(op_error(
-                    "reading the events of project",
-                    &project,
-                    error,
-                )),
+                Err(error) => Err(op_error("reading the events of project", &project, error)),
             });
         Ok(stream.boxed())
     }

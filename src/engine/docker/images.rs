@@ -69,7 +69,10 @@ impl ImageEngine for DockerEngine {
             id: image.id.unwrap_or_default(),
             repo_tags: image.repo_tags.unwrap_or_default(),
             size: image.size.unwrap_or_default(),
-            created: image.created.map(|c| c.to_string()).filter(|c| !c.is_empty()),
+            created: image
+                .created
+                .map(|c| c.to_string())
+                .filter(|c| !c.is_empty()),
             last_tag_time: image
                 .metadata
                 .and_then(|m| m.last_tag_time)
