@@ -189,6 +189,40 @@ async fn ignore_pull_failures_warns_and_succeeds() {
     assert!(text(&output.stderr).contains("pulling image `rcompose-nosuch/never:1` from docker.io"));
 }
 
+#[tokio::test]
+async fn include_deps_pulls_the_dependencies_too() {
+    let compose = "services:
+  app:
+    image: rcompose-nosuch/app:1
+    depends_on: [dep]
+  dep:
+    image: rcompose-nosuch/dep:1
+  built:
+    build: .
+";
+    let Some(daily) = Daily::new("pulldeps", compose).await else {
+        return;
+    };
+    let output = daily.run(&["pull", "app"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("pulling image `rcompose-nosuch/app:1`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("rcompose-nosuch/dep:1"), "{stderr}");
+    let output = daily.run(&["pull", "--include-deps", "app"]);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("pulling image `rcompose-nosuch/dep:1`"),
+        "{stderr}"
+    );
+    // A service that is only built has nothing to pull.
+    let output = daily.run(&["pull", "built"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains(" Service built  Skipped - No image to be pulled"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // images, top, port
 
