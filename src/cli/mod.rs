@@ -4,16 +4,25 @@
 mod attach;
 mod build;
 mod config;
+mod cp;
+mod daily_support;
 mod down;
 mod engine_gaps;
 mod engine_session;
+mod events;
+mod images;
 mod lifecycle;
 mod ls;
 mod output;
+mod pause;
+mod port;
 mod progress;
 mod ps;
+mod pull;
+mod top;
 mod up;
 mod validate;
+mod wait;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -142,6 +151,25 @@ pub enum Command {
     Version(VersionArgs),
     /// Build or rebuild services
     Build(build::BuildArgs),
+    // --- the daily commands
+    /// Pull service images
+    Pull(pull::PullArgs),
+    /// List images used by the created containers
+    Images(images::ImagesArgs),
+    /// Display the running processes
+    Top(top::TopArgs),
+    /// Print the public port for a port binding
+    Port(port::PortArgs),
+    /// Pause services
+    Pause(pause::PauseArgs),
+    /// Unpause services
+    Unpause(pause::PauseArgs),
+    /// Receive real time events from containers
+    Events(events::EventsArgs),
+    /// Block until containers of all (or specified) services stop
+    Wait(wait::WaitArgs),
+    /// Copy files/folders between a service container and the local filesystem
+    Cp(cp::CpArgs),
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +214,15 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Rm(args) => lifecycle::rm(&cli.global, &args),
         Command::Kill(args) => lifecycle::kill(&cli.global, &args),
         Command::Build(args) => build::run(&cli.global, &args),
+        Command::Pull(args) => pull::run(&cli.global, &args),
+        Command::Images(args) => images::run(&cli.global, &args),
+        Command::Top(args) => top::run(&cli.global, &args),
+        Command::Port(args) => port::run(&cli.global, &args),
+        Command::Pause(args) => pause::pause(&cli.global, &args),
+        Command::Unpause(args) => pause::unpause(&cli.global, &args),
+        Command::Events(args) => events::run(&cli.global, &args),
+        Command::Wait(args) => wait::run(&cli.global, &args),
+        Command::Cp(args) => cp::run(&cli.global, &args),
     };
     ExitCode::from(code)
 }

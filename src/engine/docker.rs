@@ -23,6 +23,12 @@ use super::{
     RestartPolicyName, VolumeInfo, VolumeSpec, WaitCondition,
 };
 
+// The daily commands' calls (pull, images, pause, top, port, events, cp), one file per area.
+mod archive;
+mod container_ops;
+mod events;
+mod images;
+
 /// Where the engine listens when `DOCKER_HOST` is not set.
 pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 

@@ -11,9 +11,13 @@
 //! Every list call takes a [`ProjectFilter`]: nothing outside one project is ever listed.
 
 pub mod build;
+mod archive;
+mod container_ops;
 mod docker;
 mod error;
+mod events;
 pub mod fake;
+mod images;
 mod types;
 
 use std::future::Future;
@@ -29,6 +33,14 @@ pub use docker::{
 pub use error::{EngineCall, EngineError, ErrorKind};
 pub use fake::FakeEngine;
 pub use types::*;
+
+pub use archive::{ArchiveEngine, ArchiveStream, PathStat};
+pub use container_ops::{ContainerOpsEngine, ProcessList, PublishedPort};
+pub use events::{EngineEvent, EventEngine, EventStream};
+pub use images::{
+    familiar_name, registry_of, split_reference, ImageDetails, ImageEngine, PullProgress,
+    PullStream,
+};
 
 /// A container's output, chunk by chunk; an error ends it.
 pub type LogStream = BoxStream<'static, Result<LogLine, EngineError>>;

@@ -1,0 +1,144 @@
+//! What the daily commands (`pull`, `images`, `top`, `port`, `pause`, `unpause`, `events`,
+//! `wait`, `cp`) share: the project and a connected engine in one step, service-name checks that
+//! name the services there are, and the service containers of a selection.
+
+use super::engine_session::{self as session, Scope};
+use super::{exit, GlobalOptions};
+use crate::engine::{ContainerSummary, DockerEngine, Engine, ProjectFilter};
+use crate::plan::labels;
+
+/// The project (with or without a compose file) and the engine, inside a runtime.
+pub fn with_engine(
+    global: &GlobalOptions,
+    services: &[String],
+    require_file: bool,
+    body: impl AsyncFnOnce(Scope, DockerEngine) -> u8,
+) -> u8 {
+    let scope = if require_file {
+        session::load_required(global)
+    } else {
+        session::load_optional(global)
+    };
+    let scope = match scope {
+        Ok(scope) => scope,
+        Err(code) => return code,
+    };
+    if let Err(code) = check_service_names(&scope, services) {
+        return code;
+    }
+    let runtime = match session::runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    runtime.block_on(async move {
+        match session::connect().await {
+            Ok(engine) => body(scope, engine).await,
+            Err(code) => code,
+        }
+    })
+}
+
+/// A usage error (exit 2) for every `SERVICE` argument the project does not define, naming the
+/// services it does. Without a compose file, any name goes (the containers' labels decide).
+pub fn check_service_names(scope: &Scope, services: &[String]) -> Result<(), u8> {
+    let Some(project) = &scope.project else {
+        return Ok(());
+    };
+    let known: Vec<&String> = crate::model::services(&project.model)
+        .map(|(name, _)| name)
+        .collect();
+    let unknown: Vec<&String> = services.iter().filter(|s| !known.contains(s)).collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let list = |names: &[&String]| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for name in &unknown {
+        eprintln!(
+            "error: no such service `{name}` in project `{}`",
+            scope.name
+        );
+    }
+    if known.is_empty() {
+        eprintln!("  help: the project defines no service");
+    } else {
+        eprintln!("  help: the services are {}", list(&known));
+    }
+    Err(exit::INVALID)
+}
+
+/// The project's service containers (one-off `run` containers left out) of `services` (all
+/// when empty), running ones only unless `all`, sorted by name. An engine failure is printed
+/// and is exit 1.
+pub async fn service_containers<E: Engine>(
+    engine: &E,
+    project: &str,
+    services: &[String],
+    all: bool,
+) -> Result<Vec<ContainerSummary>, u8> {
+    let containers = engine
+        .list_containers(&ProjectFilter::new(project))
+        .await
+        .map_err(|error| {
+            eprintln!("error: {error}");
+            exit::FAILURE
+        })?;
+    Ok(containers
+        .into_iter()
+        .filter(|c| {
+            !c.labels
+                .get(labels::ONEOFF)
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        })
+        .filter(|c| all || is_running(c))
+        .filter(|c| services.is_empty() || services.iter().any(|s| Some(s) == service_of(c)))
+        .collect())
+}
+
+/// Running, paused or restarting: what the engine lists without `all`.
+pub fn is_running(container: &ContainerSummary) -> bool {
+    use crate::engine::ContainerStatus as S;
+    matches!(container.status, S::Running | S::Paused | S::Restarting)
+}
+
+pub fn service_of(container: &ContainerSummary) -> Option<&String> {
+    container.labels.get(labels::SERVICE)
+}
+
+/// The replica number (`com.docker.compose.container-number`).
+pub fn number_of(container: &ContainerSummary) -> Option<u32> {
+    container
+        .labels
+        .get(labels::CONTAINER_NUMBER)
+        .and_then(|n| n.parse().ok())
+}
+
+/// The container of `service` that a `--index` picks: that replica, or the lowest-numbered
+/// one without it. The error says which was looked for.
+pub fn pick_replica<'a>(
+    containers: &'a [ContainerSummary],
+    service: &str,
+    index: Option<u32>,
+    what: &str,
+) -> Result<&'a ContainerSummary, String> {
+    let mut candidates: Vec<&ContainerSummary> = containers
+        .iter()
+        .filter(|c| service_of(c).is_some_and(|s| s == service))
+        .collect();
+    candidates.sort_by_key(|c| number_of(c).unwrap_or(u32::MAX));
+    match index {
+        Some(index) => candidates
+            .into_iter()
+            .find(|c| number_of(c) == Some(index))
+            .ok_or_else(|| format!("service `{service}` has no {what} container #{index}")),
+        None => candidates
+            .into_iter()
+            .next()
+            .ok_or_else(|| format!("service `{service}` has no {what} container")),
+    }
+}
