@@ -6,6 +6,7 @@ mod config;
 mod down;
 mod engine_gaps;
 mod engine_session;
+mod graph;
 mod lifecycle;
 mod ls;
 mod output;
@@ -139,6 +140,8 @@ pub enum Command {
     Kill(lifecycle::KillArgs),
     /// Show the rcompose version information
     Version(VersionArgs),
+    /// Show the dependency graph of the services (text, Graphviz DOT or Mermaid)
+    Graph(graph::GraphArgs),
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +185,7 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Restart(args) => lifecycle::restart(&cli.global, &args),
         Command::Rm(args) => lifecycle::rm(&cli.global, &args),
         Command::Kill(args) => lifecycle::kill(&cli.global, &args),
+        Command::Graph(args) => graph::run(&cli.global, &args),
     };
     ExitCode::from(code)
 }
