@@ -4,7 +4,6 @@
 mod attach;
 mod config;
 mod down;
-mod engine_gaps;
 mod engine_session;
 mod graph;
 mod lifecycle;
