@@ -6,6 +6,7 @@ mod config;
 mod down;
 mod engine_session;
 mod graph;
+mod help;
 mod lifecycle;
 mod ls;
 mod output;
@@ -18,7 +19,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use indexmap::IndexMap;
 
 use crate::project::LoadOptions;
@@ -160,7 +161,10 @@ pub fn run() -> ExitCode {
 
 pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args = lifecycle::rewrite_rm_force(args.into_iter().collect());
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = help::with_grouped_help(Cli::command())
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
