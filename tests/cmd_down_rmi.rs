@@ -122,14 +122,20 @@ async fn down_rmi_local_removes_the_built_image_only() {
     let removed_container = stderr
         .find(&format!("Container {project}-app-1  Removed"))
         .expect("the container removal is reported");
-    let removing_image = stderr.find(&format!("Image {built}:latest  Removing")).unwrap();
+    let removing_image = stderr
+        .find(&format!("Image {built}:latest  Removing"))
+        .unwrap();
     assert!(removed_container < removing_image, "{stderr}");
     // A second run finds nothing to remove and says nothing about images.
     let again = ok(
         rcompose(&dir, &project, &["down", "--rmi", "local"]),
         "down --rmi local again",
     );
-    assert!(!text(&again.stderr).contains("Image"), "{}", text(&again.stderr));
+    assert!(
+        !text(&again.stderr).contains("Image"),
+        "{}",
+        text(&again.stderr)
+    );
 }
 
 #[tokio::test]
@@ -163,7 +169,10 @@ async fn down_rmi_all_keeps_an_image_another_project_uses() {
     let dir = write_project(&root, "a", &mine);
     let other_dir = write_project(&root, "b", &theirs);
     ok(rcompose(&dir, &project, &["up", "-d"]), "up");
-    ok(rcompose(&other_dir, &other, &["up", "-d"]), "up (other project)");
+    ok(
+        rcompose(&other_dir, &other, &["up", "-d"]),
+        "up (other project)",
+    );
     let down = ok(
         rcompose(&dir, &project, &["down", "--rmi", "all", "-t", "1"]),
         "down --rmi all",
@@ -194,5 +203,8 @@ fn rmi_takes_local_or_all() {
         .expect("run rcompose");
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("'some'") && stderr.contains("local, all"), "{stderr}");
+    assert!(
+        stderr.contains("'some'") && stderr.contains("local, all"),
+        "{stderr}"
+    );
 }

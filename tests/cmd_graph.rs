@@ -70,7 +70,9 @@ fn profiles_are_honoured() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.starts_with("debug-shell  networks: default\n└── web [service_started]  networks: back, front\n"),
+        stdout.starts_with(
+            "debug-shell  networks: default\n└── web [service_started]  networks: back, front\n"
+        ),
         "{stdout}"
     );
     let out = run_rcompose(
@@ -117,7 +119,10 @@ fn bad_format_and_bad_file_are_usage_errors() {
     let out = run_rcompose(dir.path(), &["graph", "--format", "png"], &[]);
     assert_eq!(out.status.code(), Some(2));
     let dir = TempDir::new("graph-bad");
-    dir.write("compose.yaml", "services:\n  a:\n    image: x\n    depends_on: [nope]\n");
+    dir.write(
+        "compose.yaml",
+        "services:\n  a:\n    image: x\n    depends_on: [nope]\n",
+    );
     let out = run_rcompose(dir.path(), &["graph"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
@@ -159,7 +164,14 @@ fn graphviz_renders_the_dot_output() {
     );
     // Graphviz writes `-` as `&#45;` in SVG text.
     let svg = text(&rendered.stdout).replace("&#45;", "-");
-    for service in ["web", "db", "migrate", "cache.v2", "side-car", "debug-shell"] {
+    for service in [
+        "web",
+        "db",
+        "migrate",
+        "cache.v2",
+        "side-car",
+        "debug-shell",
+    ] {
         assert!(
             svg.contains(&format!("<title>{service}</title>")),
             "the SVG has no node {service}"

@@ -73,10 +73,7 @@ Options:
 fn long_help_ends_with_the_same_commands() {
     let (code, stdout) = help("--help");
     assert_eq!(code, Some(0));
-    assert!(
-        stdout.ends_with(&format!("\n\n{COMMANDS}")),
-        "{stdout}"
-    );
+    assert!(stdout.ends_with(&format!("\n\n{COMMANDS}")), "{stdout}");
     assert!(stdout.starts_with("Usage: rcompose [OPTIONS] <COMMAND>\n"));
 }
 

@@ -1512,11 +1512,7 @@ async fn remove_image_untags_and_refuses_images_in_use<E: Engine>(mut harness: H
     engine.remove_image(&tag).await.unwrap();
     assert!(!engine.image_exists(&tag).await.unwrap());
     assert!(engine.image_exists(TEST_IMAGE).await.unwrap());
-    assert_kind(
-        engine.remove_image(&tag).await,
-        ErrorKind::NotFound,
-        &tag,
-    );
+    assert_kind(engine.remove_image(&tag).await, ErrorKind::NotFound, &tag);
     // An image a container uses (and named more than once) is refused, never forced.
     let id = engine
         .create_container(&sleeper(&project, "web"))

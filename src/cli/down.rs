@@ -17,8 +17,8 @@ use super::engine_session::{self as session, Interrupt};
 use super::lifecycle::run_plan;
 use super::{exit, GlobalOptions};
 use crate::engine::{ContainerSummary, Engine, PROJECT_LABEL};
-use crate::model;
 use crate::execute::{ExecError, OnError};
+use crate::model;
 use crate::plan::{observe, plan_down, Action, DownOptions, Observed, Op, OpId, Plan};
 
 #[derive(Debug, Args)]

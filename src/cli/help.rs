@@ -22,8 +22,8 @@ pub const GROUPS: &[(&str, &[&str])] = &[
         "Commands",
         &[
             "attach", "build", "config", "cp", "create", "down", "events", "exec", "graph",
-            "images", "kill", "logs", "ls", "pause", "port", "ps", "pull", "push", "restart",
-            "rm", "run", "scale", "start", "stats", "stop", "top", "unpause", "up", "validate",
+            "images", "kill", "logs", "ls", "pause", "port", "ps", "pull", "push", "restart", "rm",
+            "run", "scale", "start", "stats", "stop", "top", "unpause", "up", "validate",
             "version", "wait", "watch",
         ],
     ),

@@ -150,7 +150,9 @@ impl EngineCall {
             EngineCall::CreateVolume => "creating volume",
             EngineCall::RemoveVolume => "removing volume",
             EngineCall::InspectImage => "inspecting image",
-            EngineCall::ListComposeContainers => "listing the containers of the compose projects at",
+            EngineCall::ListComposeContainers => {
+                "listing the containers of the compose projects at"
+            }
             EngineCall::RemoveImage => "removing image",
         }
     }

@@ -26,12 +26,30 @@ pub fn text(graph: &ProjectGraph) -> String {
         .filter(|s| !needed.contains(s.name.as_str()))
         .collect();
     for root in roots {
-        text_node(graph, root, None, "", "", &mut shown, &mut Vec::new(), &mut out);
+        text_node(
+            graph,
+            root,
+            None,
+            "",
+            "",
+            &mut shown,
+            &mut Vec::new(),
+            &mut out,
+        );
     }
     // Services inside a cycle have no root (the loader rejects cycles; this is a safety net).
     for service in &graph.services {
         if !shown.contains(&service.name) {
-            text_node(graph, service, None, "", "", &mut shown, &mut Vec::new(), &mut out);
+            text_node(
+                graph,
+                service,
+                None,
+                "",
+                "",
+                &mut shown,
+                &mut Vec::new(),
+                &mut out,
+            );
         }
     }
     out
@@ -193,10 +211,7 @@ pub fn dot(graph: &ProjectGraph) -> String {
 
 /// A Mermaid quoted label: `"` as `#quot;`, newlines as `<br/>`.
 pub fn mermaid_quote(text: &str) -> String {
-    format!(
-        "\"{}\"",
-        text.replace('"', "#quot;").replace('\n', "<br/>")
-    )
+    format!("\"{}\"", text.replace('"', "#quot;").replace('\n', "<br/>"))
 }
 
 /// A Mermaid flowchart: node ids are `s<N>` (services, by name) and `n<N>` (networks), so a
