@@ -8,7 +8,8 @@
 //! - `docker.rs`: the real engine (`DOCKER_HOST`, API version negotiation);
 //! - `fake.rs`: the in-memory engine.
 //!
-//! Every list call takes a [`ProjectFilter`]: nothing outside one project is ever listed.
+//! Every list call takes a [`ProjectFilter`]: nothing outside one project is ever listed, except
+//! by `list_compose_containers` (read-only, for `ls`: every compose project's containers).
 
 mod docker;
 mod error;
