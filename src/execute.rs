@@ -65,6 +65,7 @@ pub enum ObjectKind {
     Container,
     Network,
     Volume,
+    Image,
 }
 
 impl ObjectKind {
@@ -73,6 +74,7 @@ impl ObjectKind {
             ObjectKind::Container => "Container",
             ObjectKind::Network => "Network",
             ObjectKind::Volume => "Volume",
+            ObjectKind::Image => "Image",
         }
     }
 }
@@ -707,6 +709,14 @@ where
                     volumes: *volumes,
                 },
             ))
+        )
+        .map(|_| Ran::default()),
+        Action::RemoveImage { image } => step!(
+            ObjectKind::Image,
+            image,
+            EventStatus::Removing,
+            EventStatus::Removed,
+            gone_is_done(engine.remove_image(image))
         )
         .map(|_| Ran::default()),
         Action::WaitHealthy {

@@ -2,6 +2,9 @@
 //! size of the graph (Tarjan's strongly connected components), so a dense 1000-service graph
 //! is checked in microseconds.
 
+pub mod render;
+pub mod view;
+
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::HashMap;

@@ -115,6 +115,9 @@ contract!(
     connect_with_aliases_and_address,
     endpoints_at_creation_follow_the_api_version,
     a_missing_network_fails_the_start,
+    summaries_carry_command_and_ports,
+    compose_containers_of_every_project,
+    remove_image_untags_and_refuses_images_in_use,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1385,4 +1388,145 @@ async fn a_full_spec_reaches_the_engine_intact() {
         .as_array()
         .expect("aliases")
         .contains(&serde_json::json!("web")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ps/ls and down --rmi: command and ports in summaries, every project's containers, remove_image
+
+/// A free TCP port on 127.0.0.1 (free when asked; the engine binds it right after).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+async fn summaries_carry_command_and_ports<E: Engine>(mut harness: Harness<E>) {
+    let project = harness.project();
+    let engine = &harness.engine;
+    let port = free_port();
+    let mut spec = sleeper(&project, "web");
+    spec.exposed_ports = vec!["80/tcp".into(), "9999/udp".into()];
+    spec.port_bindings = vec![rcompose::engine::PortBinding {
+        container_port: 80,
+        protocol: rcompose::engine::Protocol::Tcp,
+        host_ip: Some("127.0.0.1".into()),
+        host_port: Some(port.to_string()),
+    }];
+    let id = engine.create_container(&spec).await.unwrap();
+    engine.start_container(&id).await.unwrap();
+    let listed = engine
+        .list_containers(&ProjectFilter::new(&project))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].command, "sleep 300");
+    let mut ports = listed[0].ports.clone();
+    ports.sort();
+    assert_eq!(
+        ports,
+        vec![
+            rcompose::engine::ContainerPort {
+                ip: None,
+                private_port: 9999,
+                public_port: None,
+                protocol: "udp".into(),
+            },
+            rcompose::engine::ContainerPort {
+                ip: Some("127.0.0.1".into()),
+                private_port: 80,
+                public_port: Some(port),
+                protocol: "tcp".into(),
+            },
+        ]
+    );
+    engine
+        .remove_container(
+            &id,
+            RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+}
+
+async fn compose_containers_of_every_project<E: Engine>(mut harness: Harness<E>) {
+    let first = harness.project();
+    let second = harness.project();
+    let engine = &harness.engine;
+    let running = engine
+        .create_container(&sleeper(&first, "web"))
+        .await
+        .unwrap();
+    engine.start_container(&running).await.unwrap();
+    let created = engine
+        .create_container(&sleeper(&second, "db"))
+        .await
+        .unwrap();
+    let mine = |containers: &[rcompose::engine::ContainerSummary]| -> Vec<String> {
+        containers
+            .iter()
+            .filter(|c| c.id == running || c.id == created)
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    let all = engine.list_compose_containers(true).await.unwrap();
+    assert_eq!(
+        mine(&all),
+        vec![format!("{first}-web-1"), format!("{second}-db-1")]
+    );
+    assert!(all.iter().all(|c| c.labels.contains_key(PROJECT_LABEL)));
+    let running_only = engine.list_compose_containers(false).await.unwrap();
+    assert_eq!(mine(&running_only), vec![format!("{first}-web-1")]);
+    for id in [running, created] {
+        engine
+            .remove_container(
+                &id,
+                RemoveContainerOptions {
+                    force: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+}
+
+async fn remove_image_untags_and_refuses_images_in_use<E: Engine>(mut harness: Harness<E>) {
+    let project = harness.project();
+    let tag = format!("{project}-app:latest");
+    match &harness.fake {
+        Some(fake) => assert!(fake.tag_image(TEST_IMAGE, &tag)),
+        None => {
+            let status = std::process::Command::new("docker")
+                .args(["tag", TEST_IMAGE, &tag])
+                .status()
+                .expect("docker tag");
+            assert!(status.success());
+        }
+    }
+    let engine = &harness.engine;
+    // One name among several: only that name goes.
+    engine.remove_image(&tag).await.unwrap();
+    assert!(!engine.image_exists(&tag).await.unwrap());
+    assert!(engine.image_exists(TEST_IMAGE).await.unwrap());
+    assert_kind(engine.remove_image(&tag).await, ErrorKind::NotFound, &tag);
+    // An image a container uses (and named more than once) is refused, never forced.
+    let id = engine
+        .create_container(&sleeper(&project, "web"))
+        .await
+        .unwrap();
+    let image_id = engine.inspect_image(TEST_IMAGE).await.unwrap().id;
+    assert_kind(
+        engine.remove_image(&image_id).await,
+        ErrorKind::Conflict,
+        &image_id,
+    );
+    assert!(engine.image_exists(TEST_IMAGE).await.unwrap());
+    engine
+        .remove_container(&id, RemoveContainerOptions::default())
+        .await
+        .unwrap();
 }

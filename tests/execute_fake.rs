@@ -82,6 +82,7 @@ fn call_of(action: &Action) -> Option<(EngineCall, String)> {
         Action::RemoveContainer { container, .. } => {
             (EngineCall::RemoveContainer, container.target().to_string())
         }
+        Action::RemoveImage { image } => (EngineCall::RemoveImage, image.clone()),
         Action::WaitHealthy { .. } | Action::WaitCompleted { .. } => return None,
     })
 }
@@ -589,4 +590,55 @@ async fn a_failure_stops_a_wait_in_flight() {
         "{text}"
     );
     assert_eq!(report.failed().count(), 1, "{text}");
+}
+
+/// `down --rmi`: the images go after every container, with docker compose's progress words.
+#[tokio::test]
+async fn down_removes_images_after_the_containers() {
+    let engine = engine();
+    let built = format!("{PROJECT}-web:latest");
+    assert!(engine.tag_image(IMAGE, &built));
+    let desired = desired(json!({
+        "networks": {"default": {"name": "demo_default", "ipam": {}}},
+        "services": {
+            "db": service(json!({})),
+            "web": service(json!({"image": built}))
+        }
+    }));
+    let observed = observe_for(&engine, &desired).await.unwrap();
+    let up = reconcile(&desired, &observed, &Options::default());
+    assert!(execute(&engine, &up, &fast(), &()).await.is_success());
+    let observed = observe(&engine, PROJECT).await.unwrap();
+    let down = plan_down(
+        Some(&desired),
+        &observed,
+        &DownOptions {
+            images: vec![built.clone()],
+            ..DownOptions::default()
+        },
+    );
+    let image_op = down
+        .ops
+        .iter()
+        .find(|op| matches!(op.action, Action::RemoveImage { .. }))
+        .expect("an image removal");
+    let removals = down
+        .ops
+        .iter()
+        .filter(|op| matches!(op.action, Action::RemoveContainer { .. }))
+        .count();
+    assert_eq!(image_op.after.len(), removals);
+    let collect = Collect::new();
+    let report = execute(&engine, &down, &fast(), &collect).await;
+    assert!(report.is_success(), "{report}");
+    assert_order_respected(&engine, &down);
+    let lines = collect.lines();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("Image {built}  Removed"))),
+        "{lines:?}"
+    );
+    assert!(!engine.image_exists(&built).await.unwrap());
+    assert!(engine.image_exists(IMAGE).await.unwrap());
 }

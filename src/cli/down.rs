@@ -3,18 +3,23 @@
 //! `-p NAME` alone, without a compose file (the order then comes from the containers' labels).
 //! A network that a container of another project (or of none) still sits on is kept, with a
 //! warning naming that container, and `down` still succeeds.
+//!
+//! `--rmi local|all` then removes the services' images (`local`: those without an `image:`,
+//! named `<project>-<service>`), never forced: an image a container of another project uses is
+//! kept with a warning, whether the engine would refuse (one name) or only untag it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::engine_session::{self as session, Interrupt};
 use super::lifecycle::run_plan;
 use super::{exit, GlobalOptions};
-use crate::engine::Engine;
+use crate::engine::{ContainerSummary, Engine, PROJECT_LABEL};
 use crate::execute::{ExecError, OnError};
-use crate::plan::{observe, plan_down, Action, DownOptions, Op, OpId, Plan};
+use crate::model;
+use crate::plan::{observe, plan_down, Action, DownOptions, Observed, Op, OpId, Plan};
 
 #[derive(Debug, Args)]
 pub struct DownArgs {
@@ -28,6 +33,19 @@ pub struct DownArgs {
     /// Timeout in seconds before a container is killed
     #[arg(short = 't', long, value_name = "SECONDS")]
     timeout: Option<u64>,
+    /// Remove images used by services: "local" remove only images that don't have a custom
+    /// tag ("local"|"all")
+    #[arg(long, value_enum, value_name = "TYPE")]
+    rmi: Option<Rmi>,
+}
+
+/// Which images `down --rmi` removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Rmi {
+    /// The images of services without an `image:` (`<project>-<service>`).
+    Local,
+    /// Every service's image.
+    All,
 }
 
 pub fn run(global: &GlobalOptions, args: &DownArgs) -> u8 {
@@ -61,6 +79,14 @@ pub fn run(global: &GlobalOptions, args: &DownArgs) -> u8 {
             }
         };
         let desired = scope.desired();
+        let mut warnings = Vec::new();
+        let images = match args.rmi {
+            Some(rmi) => {
+                let candidates = image_candidates(&scope, &observed, rmi);
+                images_to_remove(&engine, &scope.name, candidates, &mut warnings).await
+            }
+            None => Vec::new(),
+        };
         let mut plan = plan_down(
             desired.as_ref(),
             &observed,
@@ -69,12 +95,15 @@ pub fn run(global: &GlobalOptions, args: &DownArgs) -> u8 {
                 volumes: args.volumes,
                 timeout: args.timeout.map(Duration::from_secs),
                 inactive_services: scope.inactive_services.clone(),
+                images,
             },
         );
+        plan.warnings.extend(warnings);
         keep_shared_networks(&engine, &mut plan).await;
         if observed.containers.is_empty()
             && observed.networks.is_empty()
             && observed.volumes.is_empty()
+            && plan.ops.is_empty()
         {
             eprintln!(
                 "warning: no resource found to remove for project `{}`",
@@ -100,6 +129,9 @@ fn network_in_use(action: &Action, error: &ExecError) -> Option<String> {
     match (action, error) {
         (Action::RemoveNetwork { name }, ExecError::Engine(error)) if error.is_conflict() => {
             Some(format!("network `{name}` is kept: {}", error.message()))
+        }
+        (Action::RemoveImage { image }, ExecError::Engine(error)) if error.is_conflict() => {
+            Some(format!("image `{image}` is kept: {}", error.message()))
         }
         _ => None,
     }
@@ -188,4 +220,98 @@ fn without(plan: &Plan, dropped: &BTreeSet<OpId>) -> Plan {
         warnings: plan.warnings.clone(),
         errors: plan.errors.clone(),
     }
+}
+
+/// `busybox` → `busybox:latest`, as docker compose names images in its progress lines.
+fn with_tag(reference: &str) -> String {
+    let last = reference.rsplit('/').next().unwrap_or(reference);
+    if reference.contains('@') || last.contains(':') {
+        reference.to_string()
+    } else {
+        format!("{reference}:latest")
+    }
+}
+
+/// The images `--rmi` names, sorted: from the model's services when there is a compose file,
+/// else from the project's containers (an image named `<project>-<service>` is local).
+fn image_candidates(scope: &session::Scope, observed: &Observed, rmi: Rmi) -> Vec<String> {
+    let mut images: BTreeSet<String> = BTreeSet::new();
+    match &scope.project {
+        Some(project) => {
+            for (name, service) in model::services(&project.model) {
+                let custom = service.get("image").and_then(|i| i.as_str()).is_some();
+                if rmi == Rmi::All || !custom {
+                    images.insert(with_tag(&model::image_name(&project.name, name, service)));
+                }
+            }
+        }
+        None => {
+            for container in &observed.containers {
+                let Some(service) = container.service() else {
+                    continue;
+                };
+                let image = with_tag(&container.image);
+                if rmi == Rmi::All || image == with_tag(&format!("{}-{service}", scope.name)) {
+                    images.insert(image);
+                }
+            }
+        }
+    }
+    images.into_iter().collect()
+}
+
+/// The candidates present on the engine and used by no container of another compose project
+/// (those are kept, with a warning: removing the name a container was created from would leave
+/// it without, even where the engine allows it; an image in use under its last name the engine
+/// refuses to remove, which is a warning too).
+async fn images_to_remove<E: Engine>(
+    engine: &E,
+    project: &str,
+    candidates: Vec<String>,
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
+    let others: Vec<ContainerSummary> = match engine.list_compose_containers(true).await {
+        Ok(containers) => containers
+            .into_iter()
+            .filter(|c| c.labels.get(PROJECT_LABEL).map(String::as_str) != Some(project))
+            .collect(),
+        Err(error) => {
+            warnings.push(format!("images are kept: {error}"));
+            return Vec::new();
+        }
+    };
+    let mut images = Vec::new();
+    for image in candidates {
+        let info = match engine.inspect_image(&image).await {
+            Ok(info) => info,
+            Err(error) if error.is_not_found() => continue,
+            Err(error) => {
+                warnings.push(format!("image `{image}` is kept: {error}"));
+                continue;
+            }
+        };
+        let users: Vec<&str> = others
+            .iter()
+            // By name; by id only when this name is the image's last (removing a name among
+            // several only untags, which matters to no container created from another name).
+            .filter(|c| {
+                with_tag(&c.image) == image || (info.repo_tags.len() <= 1 && c.image_id == info.id)
+            })
+            .map(|c| c.name.as_str())
+            .collect();
+        if users.is_empty() {
+            images.push(image);
+        } else {
+            warnings.push(format!(
+                "image `{image}` is kept: used by {} of another project ({})",
+                if users.len() == 1 {
+                    "a container"
+                } else {
+                    "containers"
+                },
+                users.join(", ")
+            ));
+        }
+    }
+    images
 }

@@ -356,6 +356,18 @@ impl<E: Engine> Engine for Interruptible<'_, E> {
         self.inner.list_containers(filter).await
     }
 
+    async fn list_compose_containers(
+        &self,
+        all: bool,
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
+        self.inner.list_compose_containers(all).await
+    }
+
+    async fn remove_image(&self, reference: &str) -> Result<(), EngineError> {
+        self.check(EngineCall::RemoveImage, reference)?;
+        self.inner.remove_image(reference).await
+    }
+
     async fn inspect_container(&self, container: &str) -> Result<ContainerInfo, EngineError> {
         // Health waits poll with inspect: refusing it ends them.
         self.check(EngineCall::InspectContainer, container)?;

@@ -228,6 +228,7 @@ pub fn stop_plan(
             volumes: false,
             timeout,
             inactive_services: BTreeSet::new(),
+            images: Vec::new(),
         },
     );
     let ops = down

@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use super::engine_gaps;
 use super::engine_session as session;
 use super::ps::table;
 use super::{exit, GlobalOptions};
-use crate::engine::PROJECT_LABEL;
+use crate::engine::{Engine, PROJECT_LABEL};
 use crate::plan::labels;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,14 +74,13 @@ pub fn run(_global: &GlobalOptions, args: &LsArgs) -> u8 {
             Ok(engine) => engine,
             Err(code) => return code,
         };
-        let containers =
-            match engine_gaps::list_compose_containers(engine.host(), None, args.all).await {
-                Ok(containers) => containers,
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    return exit::FAILURE;
-                }
-            };
+        let containers = match engine.list_compose_containers(args.all).await {
+            Ok(containers) => containers,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return exit::FAILURE;
+            }
+        };
         let mut projects: BTreeMap<String, Listed> = BTreeMap::new();
         for container in containers {
             let Some(project) = container.labels.get(PROJECT_LABEL) else {
@@ -92,7 +90,10 @@ pub fn run(_global: &GlobalOptions, args: &LsArgs) -> u8 {
                 continue;
             }
             let listed = projects.entry(project.clone()).or_default();
-            *listed.states.entry(container.state.clone()).or_default() += 1;
+            *listed
+                .states
+                .entry(container.status.as_str().to_string())
+                .or_default() += 1;
             if let Some(files) = container.labels.get(labels::CONFIG_FILES) {
                 for file in files.split(',').filter(|f| !f.is_empty()) {
                     if !listed.config_files.iter().any(|known| known == file) {

@@ -7,9 +7,10 @@ mod config;
 mod cp;
 mod daily_support;
 mod down;
-mod engine_gaps;
 mod engine_session;
 mod events;
+mod graph;
+mod help;
 mod images;
 mod lifecycle;
 mod ls;
@@ -28,7 +29,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use indexmap::IndexMap;
 
 use crate::project::LoadOptions;
@@ -170,6 +171,8 @@ pub enum Command {
     Wait(wait::WaitArgs),
     /// Copy files/folders between a service container and the local filesystem
     Cp(cp::CpArgs),
+    /// Show the dependency graph of the services (text, Graphviz DOT or Mermaid)
+    Graph(graph::GraphArgs),
 }
 
 #[derive(Debug, Args)]
@@ -189,7 +192,10 @@ pub fn run() -> ExitCode {
 
 pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args = lifecycle::rewrite_rm_force(args.into_iter().collect());
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = help::with_grouped_help(Cli::command())
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -223,6 +229,7 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Events(args) => events::run(&cli.global, &args),
         Command::Wait(args) => wait::run(&cli.global, &args),
         Command::Cp(args) => cp::run(&cli.global, &args),
+        Command::Graph(args) => graph::run(&cli.global, &args),
     };
     ExitCode::from(code)
 }

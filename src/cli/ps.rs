@@ -2,15 +2,14 @@
 //! IMAGE, COMMAND, SERVICE, CREATED, STATUS, PORTS; or one JSON object per line; or ids, or
 //! service names). Running containers only, unless `-a` or `--status`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use super::engine_gaps::{self, RawContainer, RawPort};
 use super::engine_session as session;
 use super::{exit, GlobalOptions};
-use crate::engine::{ContainerStatus, ContainerSummary, Engine, ProjectFilter};
+use crate::engine::{ContainerPort, ContainerStatus, ContainerSummary, Engine, ProjectFilter};
 use crate::plan::labels;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,20 +131,11 @@ pub fn run(global: &GlobalOptions, args: &PsArgs) -> u8 {
             }
             return exit::OK;
         }
-        // The command and the ports, which the engine seam does not carry yet.
-        let extras: BTreeMap<String, RawContainer> =
-            engine_gaps::list_compose_containers(engine.host(), Some(&scope.name), true)
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| (c.id.clone(), c))
-                .collect();
         let now = unix_now();
         match args.format {
             Format::Json => {
                 for container in &shown {
-                    let extra = extras.get(&container.id);
-                    println!("{}", json_row(container, extra, now));
+                    println!("{}", json_row(container, now));
                 }
             }
             Format::Table => {
@@ -155,8 +145,7 @@ pub fn run(global: &GlobalOptions, args: &PsArgs) -> u8 {
                 .map(String::from)
                 .to_vec()];
                 for container in &shown {
-                    let extra = extras.get(&container.id);
-                    let command = extra.map_or(String::new(), |e| e.command.clone());
+                    let command = container.command.clone();
                     let command = if args.no_trunc {
                         command
                     } else {
@@ -173,7 +162,7 @@ pub fn run(global: &GlobalOptions, args: &PsArgs) -> u8 {
                             .unwrap_or_default(),
                         format!("{} ago", human_duration(now - container.created)),
                         container.status_text.clone(),
-                        extra.map_or(String::new(), |e| ports_text(&e.ports)),
+                        ports_text(&container.ports),
                     ]);
                 }
                 print!("{}", table(&rows, 10, 3));
@@ -183,14 +172,14 @@ pub fn run(global: &GlobalOptions, args: &PsArgs) -> u8 {
     })
 }
 
-fn json_row(container: &ContainerSummary, extra: Option<&RawContainer>, now: i64) -> String {
+fn json_row(container: &ContainerSummary, now: i64) -> String {
     let label = |key: &str| container.labels.get(key).cloned().unwrap_or_default();
     let labels_text: Vec<String> = container
         .labels
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    let ports = extra.map(|e| e.ports.clone()).unwrap_or_default();
+    let ports = &container.ports;
     let publishers: Vec<serde_json::Value> = ports
         .iter()
         .map(|p| {
@@ -203,7 +192,7 @@ fn json_row(container: &ContainerSummary, extra: Option<&RawContainer>, now: i64
         })
         .collect();
     json!({
-        "Command": format!("\"{}\"", extra.map_or("", |e| e.command.as_str())),
+        "Command": format!("\"{}\"", container.command),
         "CreatedAt": created_at(container.created),
         "ExitCode": exit_code(&container.status_text),
         "Health": health(&container.status_text),
@@ -213,7 +202,7 @@ fn json_row(container: &ContainerSummary, extra: Option<&RawContainer>, now: i64
         "Name": container.name,
         "Names": container.name,
         "Networks": container.networks.join(","),
-        "Ports": ports_text(&ports),
+        "Ports": ports_text(ports),
         "Project": label(labels::PROJECT),
         "Publishers": publishers,
         "RunningFor": format!("{} ago", human_duration(now - container.created)),
@@ -323,7 +312,7 @@ fn truncate(text: &str, width: usize) -> String {
 }
 
 /// `127.0.0.1:8081->8080/tcp, 9090/udp`, as docker prints published and exposed ports.
-fn ports_text(ports: &[RawPort]) -> String {
+fn ports_text(ports: &[ContainerPort]) -> String {
     let mut ports = ports.to_vec();
     ports.sort_by(|a, b| {
         (
@@ -423,13 +412,13 @@ mod tests {
     #[test]
     fn ports_read_like_docker() {
         let ports = vec![
-            RawPort {
+            ContainerPort {
                 ip: Some("127.0.0.1".into()),
                 private_port: 8080,
                 public_port: Some(18089),
                 protocol: "tcp".into(),
             },
-            RawPort {
+            ContainerPort {
                 ip: None,
                 private_port: 9090,
                 public_port: None,

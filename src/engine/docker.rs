@@ -22,6 +22,7 @@ use super::{
     MountKind, NetworkInfo, NetworkMember, NetworkSpec, ProjectFilter, RemoveContainerOptions,
     RestartPolicyName, VolumeInfo, VolumeSpec, WaitCondition,
 };
+use super::{ContainerPort, PROJECT_LABEL};
 
 // The daily commands' calls (pull, images, pause, top, port, events, cp), one file per area.
 mod archive;
@@ -802,6 +803,22 @@ fn container_summary(summary: api::ContainerSummary) -> ContainerSummary {
         created: summary.created.unwrap_or(0),
         labels: labels_from(summary.labels),
         networks,
+        command: summary.command.unwrap_or_default(),
+        ports: summary
+            .ports
+            .unwrap_or_default()
+            .into_iter()
+            .map(|port| ContainerPort {
+                ip: port.ip.filter(|ip| !ip.is_empty()),
+                private_port: port.private_port,
+                public_port: port.public_port,
+                protocol: port
+                    .typ
+                    .map(|t| t.to_string())
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| "tcp".to_string()),
+            })
+            .collect(),
     }
 }
 
@@ -1336,6 +1353,39 @@ impl Engine for DockerEngine {
             .await
             .map(image_info)
             .map_err(|error| call_error(EngineCall::InspectImage, reference, error))
+    }
+
+    // --- ps/ls and down --rmi
+
+    async fn list_compose_containers(
+        &self,
+        all: bool,
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
+        let options = query::ListContainersOptions {
+            all,
+            filters: Some(HashMap::from([(
+                "label".to_string(),
+                vec![PROJECT_LABEL.to_string()],
+            )])),
+            ..Default::default()
+        };
+        let containers = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|error| call_error(EngineCall::ListComposeContainers, &self.host, error))?;
+        let mut containers: Vec<ContainerSummary> =
+            containers.into_iter().map(container_summary).collect();
+        containers.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(containers)
+    }
+
+    async fn remove_image(&self, reference: &str) -> Result<(), EngineError> {
+        self.docker
+            .remove_image(reference, None::<query::RemoveImageOptions>, None)
+            .await
+            .map(|_| ())
+            .map_err(|error| call_error(EngineCall::RemoveImage, reference, error))
     }
 }
 

@@ -87,6 +87,9 @@ pub enum EngineCall {
     CreateVolume,
     RemoveVolume,
     InspectImage,
+    // --- ps/ls and down --rmi
+    ListComposeContainers,
+    RemoveImage,
 }
 
 impl EngineCall {
@@ -116,6 +119,8 @@ impl EngineCall {
             EngineCall::CreateVolume => "create_volume",
             EngineCall::RemoveVolume => "remove_volume",
             EngineCall::InspectImage => "inspect_image",
+            EngineCall::ListComposeContainers => "list_compose_containers",
+            EngineCall::RemoveImage => "remove_image",
         }
     }
 
@@ -145,6 +150,10 @@ impl EngineCall {
             EngineCall::CreateVolume => "creating volume",
             EngineCall::RemoveVolume => "removing volume",
             EngineCall::InspectImage => "inspecting image",
+            EngineCall::ListComposeContainers => {
+                "listing the containers of the compose projects at"
+            }
+            EngineCall::RemoveImage => "removing image",
         }
     }
 
@@ -164,6 +173,7 @@ impl EngineCall {
                 | EngineCall::DisconnectNetwork
                 | EngineCall::CreateVolume
                 | EngineCall::RemoveVolume
+                | EngineCall::RemoveImage
         )
     }
 }

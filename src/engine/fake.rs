@@ -35,6 +35,7 @@ use super::{
     MountKind, NetworkInfo, NetworkMember, NetworkSpec, ProjectFilter, RemoveContainerOptions,
     VolumeInfo, VolumeSpec, WaitCondition,
 };
+use super::{ContainerPort, PROJECT_LABEL};
 
 const NEVER: &str = "0001-01-01T00:00:00Z";
 
@@ -325,6 +326,22 @@ impl FakeEngine {
     /// Adds an image described in full; its `repo_tags` name it.
     pub fn add_image_info(&self, image: ImageInfo) {
         self.state().images.push(image);
+    }
+
+    /// `docker tag SOURCE TAG`: one more name for an image; false when `source` is missing.
+    pub fn tag_image(&self, source: &str, tag: &str) -> bool {
+        let mut state = self.state();
+        let Some(id) = state.find_image(source).map(|image| image.id.clone()) else {
+            return false;
+        };
+        let tag = normalise_reference(tag);
+        for image in &mut state.images {
+            image.repo_tags.retain(|t| *t != tag);
+        }
+        if let Some(image) = state.images.iter_mut().find(|image| image.id == id) {
+            image.repo_tags.push(tag);
+        }
+        true
     }
 
     /// What the container named `container` does when it starts (before or after it exists).
@@ -691,7 +708,66 @@ impl FakeContainer {
             created: self.created_unix,
             labels: self.labels.clone(),
             networks: self.endpoints.keys().cloned().collect(),
+            command: self.command(),
+            ports: self.ports(),
         }
+    }
+
+    /// Entrypoint and arguments, joined as the engine's list call shows them.
+    fn command(&self) -> String {
+        let parts = self.spec.entrypoint.iter().flatten();
+        parts
+            .chain(self.spec.cmd.iter().flatten())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// While it runs: the published ports (fixed host ports only: the fake allocates none) and
+    /// the exposed ones; stopped, none (as `docker ps -a` shows).
+    fn ports(&self) -> Vec<ContainerPort> {
+        if !self.running() {
+            return Vec::new();
+        }
+        let mut ports: Vec<ContainerPort> = self
+            .spec
+            .port_bindings
+            .iter()
+            .map(|binding| ContainerPort {
+                ip: Some(
+                    binding
+                        .host_ip
+                        .clone()
+                        .unwrap_or_else(|| "0.0.0.0".to_string()),
+                ),
+                private_port: binding.container_port,
+                public_port: binding
+                    .host_port
+                    .as_deref()
+                    .and_then(|port| port.split('-').next())
+                    .and_then(|port| port.parse().ok()),
+                protocol: binding.protocol.as_str().to_string(),
+            })
+            .collect();
+        for exposed in &self.spec.exposed_ports {
+            let (port, protocol) = exposed.split_once('/').unwrap_or((exposed, "tcp"));
+            let Ok(private_port) = port.parse::<u16>() else {
+                continue;
+            };
+            if !ports
+                .iter()
+                .any(|p| p.private_port == private_port && p.protocol == protocol)
+            {
+                ports.push(ContainerPort {
+                    ip: None,
+                    private_port,
+                    public_port: None,
+                    protocol: protocol.to_string(),
+                });
+            }
+        }
+        ports.sort();
+        ports
     }
 
     fn info(&self) -> ContainerInfo {
@@ -1801,6 +1877,90 @@ impl Engine for FakeEngine {
                     format!("No such image: {reference}"),
                 )
             })
+        })
+        .await
+    }
+
+    // --- ps/ls and down --rmi
+
+    async fn list_compose_containers(
+        &self,
+        all: bool,
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
+        self.run(EngineCall::ListComposeContainers, "fake://", |state| {
+            let mut containers: Vec<ContainerSummary> = state
+                .containers
+                .values()
+                .filter(|container| container.labels.contains_key(PROJECT_LABEL))
+                .filter(|container| {
+                    all || matches!(
+                        container.status,
+                        ContainerStatus::Running
+                            | ContainerStatus::Paused
+                            | ContainerStatus::Restarting
+                    )
+                })
+                .map(FakeContainer::summary)
+                .collect();
+            containers.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(containers)
+        })
+        .await
+    }
+
+    async fn remove_image(&self, reference: &str) -> Result<(), EngineError> {
+        const CALL: EngineCall = EngineCall::RemoveImage;
+        self.run(CALL, reference, |state| {
+            let Some(image) = state.find_image(reference).cloned() else {
+                return Err(EngineError::call(
+                    CALL,
+                    reference,
+                    ErrorKind::NotFound,
+                    format!("No such image: {reference}"),
+                ));
+            };
+            let tag = normalise_reference(reference);
+            let index = state
+                .images
+                .iter()
+                .position(|i| i.id == image.id)
+                .expect("found above");
+            // One tag among several: only untagged, whoever uses the image.
+            if image.repo_tags.len() > 1 && image.repo_tags.contains(&tag) {
+                state.images[index].repo_tags.retain(|t| *t != tag);
+                return Ok(());
+            }
+            if image.repo_tags.len() > 1 {
+                return Err(EngineError::call(
+                    CALL,
+                    reference,
+                    ErrorKind::Conflict,
+                    format!(
+                        "conflict: unable to delete {} (must be forced) - image is referenced in multiple repositories",
+                        reference.trim_start_matches("sha256:").chars().take(12).collect::<String>()
+                    ),
+                ));
+            }
+            if let Some(user) = state.containers.values().find(|c| c.image_id == image.id) {
+                let short = |id: &str| {
+                    id.trim_start_matches("sha256:")
+                        .chars()
+                        .take(12)
+                        .collect::<String>()
+                };
+                return Err(EngineError::call(
+                    CALL,
+                    reference,
+                    ErrorKind::Conflict,
+                    format!(
+                        "conflict: unable to remove repository reference \"{reference}\" (must force) - container {} is using its referenced image {}",
+                        short(&user.id),
+                        short(&image.id)
+                    ),
+                ));
+            }
+            state.images.remove(index);
+            Ok(())
         })
         .await
     }

@@ -8,7 +8,8 @@
 //! - `docker.rs`: the real engine (`DOCKER_HOST`, API version negotiation);
 //! - `fake.rs`: the in-memory engine.
 //!
-//! Every list call takes a [`ProjectFilter`]: nothing outside one project is ever listed.
+//! Every list call takes a [`ProjectFilter`]: nothing outside one project is ever listed, except
+//! by `list_compose_containers` (read-only, for `ls`: every compose project's containers).
 
 pub mod build;
 mod archive;
@@ -207,6 +208,21 @@ pub trait Engine: Send + Sync {
             }
         }
     }
+
+    // --- ps/ls and down --rmi
+
+    /// The containers of *every* compose project (those carrying the project label, whatever
+    /// its value), for `ls`: the one list call not scoped to a project, and read-only. Stopped
+    /// ones too when `all` (else running, paused and restarting ones, as the engine lists them).
+    fn list_compose_containers(
+        &self,
+        all: bool,
+    ) -> impl Future<Output = Result<Vec<ContainerSummary>, EngineError>> + Send;
+
+    /// Removes an image reference: a tag among several is only untagged; an image a container
+    /// uses is a `Conflict`, a missing one `NotFound`. Never forced.
+    fn remove_image(&self, reference: &str)
+        -> impl Future<Output = Result<(), EngineError>> + Send;
 }
 
 /// The stop timeout the engine applies when none is given.

@@ -181,6 +181,11 @@ pub struct ContainerSummary {
     pub labels: Labels,
     /// The names of the networks the container is attached to.
     pub networks: Vec<String>,
+    // --- ps/ls: what `docker compose ps` shows of a container
+    /// The command line as the engine prints it (`sleep 100000`): entrypoint and arguments.
+    pub command: String,
+    /// Its ports: published ones (while it runs) with their host side, exposed ones without.
+    pub ports: Vec<ContainerPort>,
 }
 
 /// The result of a container's health check, when it has one.
@@ -784,4 +789,19 @@ pub struct ImageInfo {
     pub volumes: Vec<String>,
     pub os: String,
     pub architecture: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// ps/ls: a container's ports as the list call shows them
+
+/// One port of a container, as the list call reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ContainerPort {
+    /// The host address it is published on (`0.0.0.0`, `::`, `127.0.0.1`); `None` when only
+    /// exposed.
+    pub ip: Option<String>,
+    pub private_port: u16,
+    pub public_port: Option<u16>,
+    /// `tcp`, `udp` or `sctp`.
+    pub protocol: String,
 }

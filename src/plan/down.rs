@@ -21,6 +21,9 @@ pub struct DownOptions {
     pub timeout: Option<Duration>,
     /// Services of the project that profiles disable: theirs are not orphans.
     pub inactive_services: BTreeSet<String>,
+    /// `--rmi`: the images to remove once every container is gone (the caller keeps only those
+    /// present on the engine, as docker compose does).
+    pub images: Vec<String>,
 }
 
 /// Plans `down`. Without a model (`desired` is `None`), everything labelled with the project
@@ -146,6 +149,15 @@ pub fn plan_down(desired: Option<&Desired>, observed: &Observed, options: &DownO
         plan.push(
             Action::RemoveNetwork {
                 name: network.name.clone(),
+            },
+            Cause::Down,
+            removes.clone(),
+        );
+    }
+    for image in &options.images {
+        plan.push(
+            Action::RemoveImage {
+                image: image.clone(),
             },
             Cause::Down,
             removes.clone(),

@@ -82,6 +82,11 @@ pub enum Action {
         required: bool,
         timeout: Option<Duration>,
     },
+    // --- down --rmi
+    /// Removes an image reference (never forced: an image in use stays).
+    RemoveImage {
+        image: String,
+    },
 }
 
 impl Action {
@@ -135,6 +140,7 @@ impl Action {
                 "wait for {service} to complete successfully ({})",
                 containers.join(", ")
             ),
+            Action::RemoveImage { image } => format!("remove image {image}"),
         }
     }
 
