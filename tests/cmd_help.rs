@@ -26,19 +26,29 @@ fn help(flag: &str) -> (Option<i32>, String) {
 
 const COMMANDS: &str = "\
 Commands:
+  build       Build or rebuild services
   config      Parse, resolve and render the compose file in canonical format
+  cp          Copy files/folders between a service container and the local filesystem
   down        Stop and remove containers, networks
+  events      Receive real time events from containers
   graph       Show the dependency graph of the services (text, Graphviz DOT or Mermaid)
+  images      List images used by the created containers
   kill        Force stop service containers
   ls          List running compose projects
+  pause       Pause services
+  port        Print the public port for a port binding
   ps          List containers
+  pull        Pull service images
   restart     Restart service containers
   rm          Removes stopped service containers
   start       Start services
   stop        Stop services
+  top         Display the running processes
+  unpause     Unpause services
   up          Create and start containers
   validate    Validate compose files, each as its own project, reporting every problem
   version     Show the rcompose version information
+  wait        Block until containers of all (or specified) services stop
 
 Run 'rcompose COMMAND --help' for more information on a command.
 ";

@@ -447,7 +447,28 @@ async fn a_failed_preflight_creates_nothing() {
     ));
     let output = s.rcompose(&["up", "-d"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    // docker compose v2 pulls a missing image first: here (no registry) the pull fails, named
+    // with its registry, before anything is created.
     assert!(text(&output.stderr).contains(&absent));
+    assert!(
+        text(&output.stderr).contains("docker.io"),
+        "{}",
+        text(&output.stderr)
+    );
+    s.assert_nothing_created().await;
+    // `pull_policy: never`: no pull, the preflight names the image and the policy.
+    s.write(&format!(
+        "services:\n  db:\n    image: {IMAGE}\n    command: [\"sleep\", \"100000\"]\n  web:\n    image: {absent}\n    pull_policy: never\n"
+    ));
+    let output = s.rcompose(&["up", "-d"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains(&format!(
+            "image `{absent}` (service `web`) is not present in the engine and its `pull_policy` forbids pulling it"
+        )),
+        "{}",
+        text(&output.stderr)
+    );
     s.assert_nothing_created().await;
 
     // A container name in use by a container that is not the project's.

@@ -267,6 +267,54 @@ async fn pull(global: &GlobalOptions, args: &PullArgs, scope: &Scope, engine: &D
     code
 }
 
+/// `up`'s pulls: the images of the selected services without `build:` that are missing (or
+/// every time, with `pull_policy: always`), as docker compose v2 pulls before it creates
+/// anything. `present` says whether an image is in the engine. `pull_policy: never` with a
+/// missing image is left to the preflight, which names it.
+pub fn images_for_up(
+    project: &crate::project::Project,
+    selected: &BTreeSet<String>,
+    present: &dyn Fn(&str) -> bool,
+) -> Vec<(String, String, Option<String>)> {
+    let mut seen = BTreeSet::new();
+    crate::model::services(&project.model)
+        .filter(|(name, _)| selected.contains(*name))
+        .filter(|(_, service)| service.get("build").is_none_or(serde_json::Value::is_null))
+        .filter_map(|(name, service)| {
+            let text = |key: &str| service.get(key).and_then(|v| v.as_str()).map(String::from);
+            let image = text("image")?;
+            let pull = match text("pull_policy").as_deref() {
+                Some("always") => true,
+                Some("never" | "build") => false,
+                _ => !present(&image),
+            };
+            (pull && seen.insert(image.clone())).then(|| (name.clone(), image, text("platform")))
+        })
+        .collect()
+}
+
+/// Pulls `images` (service, image, platform) in parallel under `concurrency`, each on its
+/// service's progress line; returns the failures as messages naming the image, the registry
+/// and the service.
+pub async fn pull_all(
+    engine: &DockerEngine,
+    reporter: &Reporter,
+    images: &[(String, String, Option<String>)],
+    concurrency: usize,
+) -> Vec<String> {
+    stream::iter(images)
+        .map(|(service, image, platform)| async move {
+            pull_one(engine, reporter, service, image, platform.as_deref(), false)
+                .await
+                .err()
+                .map(|error| format!("{error} (service `{service}`)"))
+        })
+        .buffer_unordered(concurrency.max(1))
+        .filter_map(|failure| async move { failure })
+        .collect()
+        .await
+}
+
 /// Pulls one image, reporting its steps on the service's line: `Pulling` with the layer step
 /// as detail, then `Pulled`, or `Error` (`Warning` for a service that can be built).
 async fn pull_one(

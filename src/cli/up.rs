@@ -2,13 +2,15 @@
 //! then `--wait` for the services to be running (and healthy), or, without `-d`, attach to their
 //! output.
 //!
-//! Images of services with `build:` are built first when they are missing, always with `--build`
+//! Images of services without `build:` that are missing are pulled first (every time with
+//! `pull_policy: always`; never with `never`), as docker compose v2 does: a failed pull changes
+//! nothing. Images of services with `build:` are built first when they are missing, always with `--build`
 //! or `pull_policy: build`, never with `--no-build` (then a missing one is a preflight error);
 //! the project is then observed and planned again, so a rebuilt image recreates the containers
 //! that run the old one, as docker compose compares image ids.
 //!
 //! The preflight checks, before any change, what the engine would refuse half-way: every image
-//! of a container to create is present or about to be built (rcompose does not pull), the external
+//! of a container to create is present or about to be pulled or built, the external
 //! networks and volumes exist, the names of the containers and networks to create are free. A
 //! failed preflight changes nothing. A failed run says what succeeded, what failed and what was
 //! skipped; what succeeded stays, and a rerun converges.
@@ -163,8 +165,15 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
         let (builds, mut problems, mut unchecked) =
             images_to_build(project, &desired, &observed, &options, args);
         unchecked.extend(builds.iter().map(|(build, _)| build.image.clone()));
+        let pulls = super::pull::images_for_up(project, &selection(&desired, &options), &|image| {
+            observed.images.contains_key(image)
+        });
+        unchecked.extend(pulls.iter().map(|(_, image, _)| image.clone()));
         problems.extend(preflight(&engine, &desired, &observed, &plan, &unchecked).await);
         if global.dry_run {
+            for (service, image, _) in &pulls {
+                println!("pull image {image} (service {service})");
+            }
             for (build, cause) in &builds {
                 println!(
                     "build image {} (service {}): {cause}",
@@ -193,24 +202,46 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
             eprintln!("nothing was changed");
             return exit::FAILURE;
         }
-        let mut observed = observed;
-        if !builds.is_empty() {
-            let builds = builds.into_iter().map(|(build, _)| build).collect();
-            let build_options = crate::build::BuildOptions::default();
-            let built = tokio::select! {
-                built = super::build::build_all(
+        if !pulls.is_empty() {
+            let reporter = Reporter::new(global.progress, "Pulling");
+            let failures = tokio::select! {
+                failures = super::pull::pull_all(
                     &engine,
-                    project,
-                    builds,
-                    &build_options,
+                    &reporter,
+                    &pulls,
                     session::concurrency(global),
-                    global.progress,
-                ) => built,
+                ) => failures,
                 _ = interrupt.reached(1) => return INTERRUPTED,
             };
-            if let Err(code) = built {
-                eprintln!("no container was changed");
-                return code;
+            reporter.finish();
+            if !failures.is_empty() {
+                for failure in &failures {
+                    eprintln!("error: {failure}");
+                }
+                eprintln!("nothing was changed");
+                return exit::FAILURE;
+            }
+        }
+        let mut observed = observed;
+        if !builds.is_empty() || !pulls.is_empty() {
+            if !builds.is_empty() {
+                let builds = builds.into_iter().map(|(build, _)| build).collect();
+                let build_options = crate::build::BuildOptions::default();
+                let built = tokio::select! {
+                    built = super::build::build_all(
+                        &engine,
+                        project,
+                        builds,
+                        &build_options,
+                        session::concurrency(global),
+                        global.progress,
+                    ) => built,
+                    _ = interrupt.reached(1) => return INTERRUPTED,
+                };
+                if let Err(code) = built {
+                    eprintln!("no container was changed");
+                    return code;
+                }
             }
             // The new images: a container running an older one is recreated.
             observed = match observe_for(&engine, &desired).await {
@@ -424,7 +455,7 @@ pub async fn preflight<E: Engine>(
                     && images_named.insert(image.to_string())
                 {
                     problems.push(format!(
-                        "image `{image}` (service `{service}`) is not present in the engine: rcompose neither pulls nor builds images yet; pull or build it first (e.g. `docker pull {image}`)"
+                        "image `{image}` (service `{service}`) is not present in the engine and its `pull_policy` forbids pulling it: pull or build it first (e.g. `docker pull {image}`)"
                     ));
                 }
                 let ours = observed.containers.iter().any(|c| c.name == spec.name);

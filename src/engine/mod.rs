@@ -11,8 +11,8 @@
 //! Every list call takes a [`ProjectFilter`]: nothing outside one project is ever listed, except
 //! by `list_compose_containers` (read-only, for `ls`: every compose project's containers).
 
-pub mod build;
 mod archive;
+pub mod build;
 mod container_ops;
 mod docker;
 mod error;
