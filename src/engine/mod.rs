@@ -10,6 +10,7 @@
 //!
 //! Every list call takes a [`ProjectFilter`]: nothing outside one project is ever listed.
 
+mod archive;
 mod docker;
 mod error;
 pub mod fake;
