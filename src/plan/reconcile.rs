@@ -195,7 +195,9 @@ pub fn reconcile(desired: &Desired, observed: &Observed, options: &Options) -> P
         match observed.volume(name) {
             Some(found) => {
                 let hash = found.labels.get(labels::CONFIG_HASH);
-                if hash.is_some_and(|hash| *hash != volume.config_hash) {
+                if hash.is_some_and(|hash| {
+                    *hash != volume.config_hash && *hash != volume.previous_config_hash
+                }) {
                     plan.warnings.push(format!(
                         "volume `{name}` exists but doesn't match the configuration in the compose file: remove it (data will be lost) to recreate it"
                     ));
@@ -818,7 +820,8 @@ fn container_references(spec: &crate::engine::ContainerSpec) -> Vec<&str> {
 }
 
 /// Whether the project's network `name` exists with a config hash label that differs from the
-/// model's (a network without the label, made by an older tool, is kept as it is).
+/// model's, docker compose v2's and earlier rcompose's alike (a network without the label is
+/// kept as it is, as docker compose keeps it).
 fn network_diverged(desired: &Desired, observed: &Observed, name: &str) -> bool {
     let Some(network) = desired.network_named(name).filter(|n| !n.external) else {
         return false;
@@ -826,7 +829,7 @@ fn network_diverged(desired: &Desired, observed: &Observed, name: &str) -> bool 
     observed
         .network(name)
         .and_then(|found| found.labels.get(labels::CONFIG_HASH))
-        .is_some_and(|hash| *hash != network.config_hash)
+        .is_some_and(|hash| *hash != network.config_hash && *hash != network.previous_config_hash)
 }
 
 fn changed_fields(
