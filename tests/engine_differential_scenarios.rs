@@ -170,9 +170,14 @@ async fn a_changed_network_is_recreated_and_a_changed_volume_kept() {
     let container_id = docker(&["inspect", &container, "-f", "{{.Id}}"]);
 
     dir.write("compose.yaml", &network_project("b"));
-    let output = ok(common::run_rcompose(dir.path(), &args, &[]), "up after the change");
+    let output = ok(
+        common::run_rcompose(dir.path(), &args, &[]),
+        "up after the change",
+    );
     assert!(
-        output.contains(&format!("volume `{volume}` exists but doesn't match the configuration")),
+        output.contains(&format!(
+            "volume `{volume}` exists but doesn't match the configuration"
+        )),
         "{output}"
     );
     let new_network_id = docker(&["network", "inspect", &network, "-f", "{{.Id}}"]);
@@ -182,11 +187,20 @@ async fn a_changed_network_is_recreated_and_a_changed_volume_kept() {
         "b"
     );
     assert_eq!(
-        docker(&["volume", "inspect", &volume, "-f", "{{.CreatedAt}} {{.Labels.kind}}"]),
+        docker(&[
+            "volume",
+            "inspect",
+            &volume,
+            "-f",
+            "{{.CreatedAt}} {{.Labels.kind}}"
+        ]),
         format!("{volume_created} a"),
         "the volume is kept"
     );
-    assert_ne!(docker(&["inspect", &container, "-f", "{{.Id}}"]), container_id);
+    assert_ne!(
+        docker(&["inspect", &container, "-f", "{{.Id}}"]),
+        container_id
+    );
     assert_eq!(
         docker(&[
             "inspect",
@@ -222,7 +236,10 @@ async fn networks_and_volumes_docker_compose_made_are_kept() {
     let dir = common::TempDir::new("v2nets");
     dir.write("compose.yaml", &network_project("a"));
     let args = ["-p", &project, "up", "-d"];
-    ok(common::run_v2(&v2, dir.path(), &args, &[]), "docker compose up");
+    ok(
+        common::run_v2(&v2, dir.path(), &args, &[]),
+        "docker compose up",
+    );
     let network = format!("{project}_back");
     let volume = format!("{project}_data");
     let network_id = docker(&["network", "inspect", &network, "-f", "{{.Id}}"]);
@@ -244,7 +261,10 @@ async fn networks_and_volumes_docker_compose_made_are_kept() {
     ok(common::run_rcompose(dir.path(), &args, &[]), "rcompose up");
     let network = format!("{other}_back");
     let network_id = docker(&["network", "inspect", &network, "-f", "{{.Id}}"]);
-    let output = ok(common::run_v2(&v2, dir.path(), &args, &[]), "docker compose up");
+    let output = ok(
+        common::run_v2(&v2, dir.path(), &args, &[]),
+        "docker compose up",
+    );
     assert!(!output.contains("doesn't match"), "{output}");
     assert_eq!(
         docker(&["network", "inspect", &network, "-f", "{{.Id}}"]),

@@ -77,7 +77,10 @@ fn cases() -> Vec<Case> {
     let mut cases = Vec::new();
     for (group, dir) in [
         ("examples", root.join("examples")),
-        ("engine_differential", root.join("tests/fixtures/engine_differential")),
+        (
+            "engine_differential",
+            root.join("tests/fixtures/engine_differential"),
+        ),
     ] {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -184,7 +187,12 @@ fn snapshot(project: &str, requested: &Requested) -> BTreeMap<String, J> {
     let label = format!("label=com.docker.compose.project={project}");
     let container_ids = lines(&docker(&["ps", "-aq", "--no-trunc", "--filter", &label]));
     let network_ids = lines(&docker(&[
-        "network", "ls", "-q", "--no-trunc", "--filter", &label,
+        "network",
+        "ls",
+        "-q",
+        "--no-trunc",
+        "--filter",
+        &label,
     ]));
     let mut volume_names: BTreeSet<String> =
         lines(&docker(&["volume", "ls", "-q", "--filter", &label]))
@@ -229,7 +237,10 @@ fn snapshot(project: &str, requested: &Requested) -> BTreeMap<String, J> {
     }
     for network in &networks {
         let id = network["Id"].as_str().unwrap().to_string();
-        let name = network["Name"].as_str().unwrap().replace(project, "{project}");
+        let name = network["Name"]
+            .as_str()
+            .unwrap()
+            .replace(project, "{project}");
         replacements.push((id.clone(), format!("<network {name}>")));
         replacements.push((id[..12].to_string(), format!("<network {name}>")));
     }
@@ -352,7 +363,10 @@ fn normalize_container(value: &mut J) {
             items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
         }
     }
-    for (pointer, key) in [("/HostConfig/Mounts", "Target"), ("/HostConfig/Ulimits", "Name")] {
+    for (pointer, key) in [
+        ("/HostConfig/Mounts", "Target"),
+        ("/HostConfig/Ulimits", "Name"),
+    ] {
         if let Some(items) = value.pointer_mut(pointer).and_then(J::as_array_mut) {
             items.sort_by(|a, b| a[key].as_str().cmp(&b[key].as_str()));
         }
@@ -455,11 +469,7 @@ fn normalize_container(value: &mut J) {
     }
     // The engine lists mounts in no particular order.
     if let Some(mounts) = value.get_mut("Mounts").and_then(J::as_array_mut) {
-        mounts.sort_by(|a, b| {
-            a["Destination"]
-                .as_str()
-                .cmp(&b["Destination"].as_str())
-        });
+        mounts.sort_by(|a, b| a["Destination"].as_str().cmp(&b["Destination"].as_str()));
     }
 }
 
@@ -639,7 +649,16 @@ fn run_case(v2: &Path, engine: &rcompose::engine::DockerEngine, case: &Case) -> 
     let down_v2 = common::run_v2(
         v2,
         &case.dir,
-        &["-p", &p1, "--project-directory", &dir, "down", "-v", "-t", "1"],
+        &[
+            "-p",
+            &p1,
+            "--project-directory",
+            &dir,
+            "down",
+            "-v",
+            "-t",
+            "1",
+        ],
         &env,
     );
     assert!(
@@ -664,7 +683,16 @@ fn run_case(v2: &Path, engine: &rcompose::engine::DockerEngine, case: &Case) -> 
     let our_probes = run_probes(&p2, &probes);
     let down_rc = common::run_rcompose(
         &case.dir,
-        &["-p", &p2, "--project-directory", &dir, "down", "-v", "-t", "1"],
+        &[
+            "-p",
+            &p2,
+            "--project-directory",
+            &dir,
+            "down",
+            "-v",
+            "-t",
+            "1",
+        ],
         &env,
     );
     assert!(
@@ -701,7 +729,10 @@ async fn engine_state_matches_docker_compose_v2() {
     let only = std::env::var("ED_ONLY").ok();
     let mut failures = Vec::new();
     for case in cases() {
-        if only.as_deref().is_some_and(|only| !case.name.contains(only)) {
+        if only
+            .as_deref()
+            .is_some_and(|only| !case.name.contains(only))
+        {
             continue;
         }
         let found = tokio::task::block_in_place(|| run_case(&v2, &engine, &case));

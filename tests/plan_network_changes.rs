@@ -39,7 +39,10 @@ fn model(network_label: &str, volume_label: &str) -> serde_json::Value {
     })
 }
 
-fn plan_lines(desired: &rcompose::plan::Desired, observed: &Observed) -> (Vec<String>, Vec<String>) {
+fn plan_lines(
+    desired: &rcompose::plan::Desired,
+    observed: &Observed,
+) -> (Vec<String>, Vec<String>) {
     let plan = reconcile(desired, observed, &Options::default());
     let operations = lines(&plan.to_string())
         .into_iter()
@@ -85,10 +88,18 @@ fn an_unchanged_network_made_by_docker_compose_or_an_older_rcompose_is_kept() {
         // docker compose 2.40.3's label for this network, which rcompose now writes too.
         desired.network("back").unwrap().config_hash.clone(),
         // What rcompose wrote before it wrote docker compose's hash.
-        desired.network("back").unwrap().previous_config_hash.clone(),
+        desired
+            .network("back")
+            .unwrap()
+            .previous_config_hash
+            .clone(),
     ] {
         let mut observed = converged(&desired);
-        for network in observed.networks.iter_mut().filter(|n| n.name == "demo_back") {
+        for network in observed
+            .networks
+            .iter_mut()
+            .filter(|n| n.name == "demo_back")
+        {
             network
                 .labels
                 .insert(labels::CONFIG_HASH.to_string(), hash.clone());

@@ -81,7 +81,13 @@ mod tests {
         let sum: u32 = archive[..BLOCK]
             .iter()
             .enumerate()
-            .map(|(i, b)| if (148..156).contains(&i) { 32 } else { u32::from(*b) })
+            .map(|(i, b)| {
+                if (148..156).contains(&i) {
+                    32
+                } else {
+                    u32::from(*b)
+                }
+            })
             .sum();
         assert_eq!(&archive[148..155], format!("{sum:06o}\0").as_bytes());
     }
@@ -95,7 +101,7 @@ mod tests {
         };
         let archive = tar(&[file], 0).unwrap();
         assert_eq!(&archive[..50], "f".repeat(50).as_bytes());
-        assert_eq!(&archive[345..345 + 121], path[..121].as_bytes());
+        assert_eq!(&archive[345..345 + 121], &path.as_bytes()[..121]);
         assert!(tar(
             &[ContainerFile {
                 path: "x".repeat(300),

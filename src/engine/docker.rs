@@ -1330,7 +1330,6 @@ impl Engine for DockerEngine {
     }
 }
 
-
 // --- secrets and configs (engine differential area)
 impl DockerEngine {
     /// Copies `files` into the container as one tar archive extracted at `/`, as docker

@@ -15,9 +15,10 @@ use super::json::{
 };
 use super::labels;
 use crate::engine::{
-    BindOptions, ContainerFile, ContainerSpec, DeviceMapping, DeviceRequest, EndpointSpec, HealthcheckSpec,
-    Labels, LogConfig, Mount, MountKind, PortBinding, Protocol, Resources, RestartPolicy,
-    RestartPolicyName, ThrottleDevice, TmpfsOptions, Ulimit, VolumeOptions, WeightDevice,
+    BindOptions, ContainerFile, ContainerSpec, DeviceMapping, DeviceRequest, EndpointSpec,
+    HealthcheckSpec, Labels, LogConfig, Mount, MountKind, PortBinding, Protocol, Resources,
+    RestartPolicy, RestartPolicyName, ThrottleDevice, TmpfsOptions, Ulimit, VolumeOptions,
+    WeightDevice,
 };
 
 /// A `depends_on` entry.
@@ -969,7 +970,11 @@ fn storage(project: &ProjectContext, service: &J, problems: &mut Problems) -> St
                     continue;
                 };
                 targets.push(target.clone());
-                let id = |key: &str| item.get(key).and_then(scalar_text).and_then(|t| t.parse().ok());
+                let id = |key: &str| {
+                    item.get(key)
+                        .and_then(scalar_text)
+                        .and_then(|t| t.parse().ok())
+                };
                 files.push(ContainerFile {
                     path: target,
                     content: content.into_bytes(),
