@@ -7,6 +7,9 @@
 //! rcompose computes its own way, see `src/model/hash.rs`). Any other difference fails the test
 //! unless [`KNOWN_DIFFERENCES`] lists it with the reason.
 //!
+//! A case's `up-args.txt` replaces `-d` (`--no-start` for fields the test engine cannot start);
+//! its `probes.txt` lists shell commands whose output in the containers must be equal.
+//!
 //! The two projects run one after the other (the examples publish fixed host ports and the
 //! fixtures set a `container_name`): v2 up, inspect, v2 down, then the same with rcompose. The
 //! fixtures take their host ports and container-name prefix from `ED_*` variables the test sets
@@ -630,13 +633,20 @@ fn run_case(v2: &Path, engine: &rcompose::engine::DockerEngine, case: &Case) -> 
 
     let requested = requested(v2, &case.dir, &env);
     let dir = case.dir.display().to_string();
+    // `up-args.txt` of a case: what replaces `-d` (e.g. `--no-start`).
+    let up_args =
+        std::fs::read_to_string(case.dir.join("up-args.txt")).unwrap_or_else(|_| "-d".to_string());
+    let up = |project: &str| -> Vec<String> {
+        let mut args: Vec<String> = ["-p", project, "--project-directory", &dir, "up"]
+            .map(String::from)
+            .to_vec();
+        args.extend(up_args.split_whitespace().map(String::from));
+        args
+    };
 
-    let up_v2 = common::run_v2(
-        v2,
-        &case.dir,
-        &["-p", &p1, "--project-directory", &dir, "up", "-d"],
-        &env,
-    );
+    let args = up(&p1);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let up_v2 = common::run_v2(v2, &case.dir, &args, &env);
     if !up_v2.status.success() {
         return vec![format!(
             "docker compose up failed: {}",
@@ -667,11 +677,9 @@ fn run_case(v2: &Path, engine: &rcompose::engine::DockerEngine, case: &Case) -> 
         common::text(&down_v2.stderr)
     );
 
-    let up_rc = common::run_rcompose(
-        &case.dir,
-        &["-p", &p2, "--project-directory", &dir, "up", "-d"],
-        &env,
-    );
+    let args = up(&p2);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let up_rc = common::run_rcompose(&case.dir, &args, &env);
     if !up_rc.status.success() {
         return vec![format!(
             "rcompose up failed: {}{}",

@@ -776,7 +776,8 @@ type Storage = (
 /// `volumes`, `secrets` and `configs` → legacy binds and mounts, as docker compose 2.40 splits
 /// them: a bind or a named volume without options the bind syntax cannot carry goes to `Binds`
 /// (which creates a missing host path), everything else to `Mounts`; secrets and configs from
-/// files are read-only bind mounts.
+/// files are read-only bind mounts, those from `environment` or `content` files copied into the
+/// container after it is created ([`ContainerSpec::files`]).
 fn storage(project: &ProjectContext, service: &J, problems: &mut Problems) -> Storage {
     let mut binds = Vec::new();
     let mut mounts = Vec::new();
