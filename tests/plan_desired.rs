@@ -242,15 +242,19 @@ fn ports_and_networks_are_passed_as_docker_compose_passes_them() {
     assert_eq!(
         spec.endpoints,
         [
+            // Both networks are configured by the service (a map, not `null`): docker compose
+            // then sends an IPAM config, empty or not.
             EndpointSpec {
                 network: "rcplanexp1_default".to_string(),
                 aliases: strings(&["rcplanexp1-web-1", "web"]),
+                ipam_declared: true,
                 ..EndpointSpec::default()
             },
             EndpointSpec {
                 network: "rcplanexp1_front".to_string(),
                 aliases: strings(&["rcplanexp1-web-1", "web", "wwww"]),
                 ipv4_address: Some("172.31.250.10".to_string()),
+                ipam_declared: true,
                 ..EndpointSpec::default()
             },
         ]
@@ -264,8 +268,9 @@ fn ports_and_networks_are_passed_as_docker_compose_passes_them() {
 #[test]
 fn isolation_and_resources_are_passed_as_docker_compose_passes_them() {
     let spec = spec_of(&inspected(), "web");
-    assert_eq!(spec.cap_add, strings(&["NET_ADMIN"]));
-    assert_eq!(spec.cap_drop, strings(&["MKNOD"]));
+    // With the `CAP_` prefix docker compose adds (checked with `docker inspect`).
+    assert_eq!(spec.cap_add, strings(&["CAP_NET_ADMIN"]));
+    assert_eq!(spec.cap_drop, strings(&["CAP_MKNOD"]));
     assert_eq!(spec.security_opt, strings(&["no-new-privileges:true"]));
     assert_eq!(
         spec.sysctls,
@@ -840,7 +845,7 @@ fn what_cannot_be_done_is_an_error_not_a_panic() {
         [
             "service `s` sets `container_name`, so it cannot have 2 replicas: remove `container_name` to scale it",
             "service `s`: external secret `ext` is not supported without swarm",
-            "service `s`: secret `env` from `environment` or `content` is not supported yet (only `file`)",
+            "environment variable `TOKEN` required by secret `env` is not set (service `s`)",
             "service `s` uses secret `undefined`, which is not defined",
         ]
     );

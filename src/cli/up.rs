@@ -444,6 +444,15 @@ pub async fn preflight<E: Engine>(
 ) -> Vec<String> {
     let mut problems: Vec<String> = plan.errors.clone();
     let mut images_named: BTreeSet<String> = BTreeSet::new();
+    // A network whose configuration changed is removed before it is created again.
+    let recreated_networks: BTreeSet<&str> = plan
+        .ops
+        .iter()
+        .filter_map(|op| match &op.action {
+            Action::RemoveNetwork { name } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
     for op in &plan.ops {
         match &op.action {
             Action::CreateContainer { service, spec, .. } => {
@@ -477,6 +486,7 @@ pub async fn preflight<E: Engine>(
                     }
                 }
             }
+            Action::CreateNetwork(spec) if recreated_networks.contains(spec.name.as_str()) => {}
             Action::CreateNetwork(spec) => match engine.inspect_network(&spec.name).await {
                 Ok(found) => {
                     let owner = found

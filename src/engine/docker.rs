@@ -332,7 +332,8 @@ fn strip_slash(name: &str) -> String {
 // Spec → Engine API bodies
 
 fn endpoint_settings(endpoint: &EndpointSpec) -> api::EndpointSettings {
-    let has_ipam = endpoint.ipv4_address.is_some()
+    let has_ipam = endpoint.ipam_declared
+        || endpoint.ipv4_address.is_some()
         || endpoint.ipv6_address.is_some()
         || !endpoint.link_local_ips.is_empty();
     api::EndpointSettings {
@@ -442,10 +443,8 @@ fn exposed_ports(spec: &ContainerSpec) -> Vec<String> {
     ports.into_iter().collect()
 }
 
+/// Always a map, empty without bindings: docker compose sends `{}`, which the engine keeps.
 fn port_bindings(spec: &ContainerSpec) -> Option<api::PortMap> {
-    if spec.port_bindings.is_empty() {
-        return None;
-    }
     let mut map: BTreeMap<String, Vec<api::PortBinding>> = BTreeMap::new();
     for binding in &spec.port_bindings {
         map.entry(binding.port_key())
@@ -589,7 +588,8 @@ fn host_config(spec: &ContainerSpec) -> Result<api::HostConfig, String> {
         dns: some_vec(&spec.dns),
         dns_options: some_vec(&spec.dns_options),
         dns_search: some_vec(&spec.dns_search),
-        extra_hosts: some_vec(&spec.extra_hosts),
+        // Always a list, as docker compose sends it (the engine keeps `[]` apart from `null`).
+        extra_hosts: Some(spec.extra_hosts.clone()),
         group_add: some_vec(&spec.group_add),
         ipc_mode: spec.ipc_mode.clone(),
         links: some_vec(&spec.links),
@@ -1013,11 +1013,29 @@ impl Engine for DockerEngine {
             name: (!spec.name.is_empty()).then(|| spec.name.clone()),
             platform: spec.platform.clone().unwrap_or_default(),
         };
-        self.docker
+        let id = self
+            .docker
             .create_container(Some(options), body)
             .await
             .map(|created| created.id)
-            .map_err(|error| call_error(ACTION, object, error))
+            .map_err(|error| call_error(ACTION, object, error))?;
+        if !spec.files.is_empty() {
+            // A container without its files must not stay behind: the next `up` would see
+            // it as up to date.
+            if let Err(error) = self.copy_files(&id, &spec.files).await {
+                let options = query::RemoveContainerOptions {
+                    force: true,
+                    v: true,
+                    link: false,
+                };
+                let _ = self.docker.remove_container(&id, Some(options)).await;
+                return Err(match error {
+                    Ok(error) => call_error(ACTION, object, error),
+                    Err(message) => invalid(ACTION, object, message),
+                });
+            }
+        }
+        Ok(id)
     }
 
     async fn start_container(&self, container: &str) -> Result<(), EngineError> {
@@ -1386,6 +1404,32 @@ impl Engine for DockerEngine {
             .await
             .map(|_| ())
             .map_err(|error| call_error(EngineCall::RemoveImage, reference, error))
+    }
+}
+
+// --- secrets and configs (engine differential area)
+impl DockerEngine {
+    /// Copies `files` into the container as one tar archive extracted at `/`, as docker
+    /// compose v2 copies secrets and configs from `environment` or `content`.
+    async fn copy_files(
+        &self,
+        container: &str,
+        files: &[super::ContainerFile],
+    ) -> Result<(), Result<BollardError, String>> {
+        let mtime = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        let archive = super::file_archive::tar(files, mtime).map_err(Err)?;
+        let keep_owner = files.iter().any(|f| f.uid.is_some() || f.gid.is_some());
+        let options = query::UploadToContainerOptions {
+            path: "/".to_string(),
+            copy_uidgid: keep_owner.then(|| "true".to_string()),
+            ..Default::default()
+        };
+        self.docker
+            .upload_to_container(container, Some(options), bollard::body_full(archive.into()))
+            .await
+            .map_err(Ok)
     }
 }
 

@@ -18,6 +18,7 @@ mod docker;
 mod error;
 mod events;
 pub mod fake;
+mod file_archive;
 mod images;
 mod types;
 

@@ -387,6 +387,25 @@ pub struct ContainerSpec {
     // --- logging and resources
     pub log_config: Option<LogConfig>,
     pub resources: Resources,
+
+    // --- secrets and configs (engine differential area)
+    /// Files copied into the container right after it is created, as docker compose v2 copies
+    /// the secrets and configs that come from `environment` or `content` (a tar archive
+    /// extracted at `/`).
+    pub files: Vec<ContainerFile>,
+}
+
+/// A file [`ContainerSpec::files`] puts into a new container.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContainerFile {
+    /// Absolute path in the container.
+    pub path: String,
+    pub content: Vec<u8>,
+    /// Permission bits (docker compose's default is `0o444`).
+    pub mode: u32,
+    /// Owner; when either is set the engine is asked to keep them (`copyUIDGID`).
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
 }
 
 /// A health check; `test` is `["NONE"]` to disable the image's.
@@ -468,6 +487,10 @@ pub struct EndpointSpec {
     pub driver_opts: Labels,
     /// Which endpoint provides the default gateway (API 1.48 and later).
     pub gw_priority: Option<i64>,
+    /// Send an IPAM config (empty when no address is fixed), as docker compose does for a
+    /// network the service configures (`networks: {back: {aliases: [...]}}`) — engine
+    /// differential area.
+    pub ipam_declared: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

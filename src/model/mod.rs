@@ -3,7 +3,7 @@
 
 mod hash;
 
-pub use hash::config_hash;
+pub use hash::{config_hash, network_hash, volume_hash};
 
 use serde_json::Value as J;
 

@@ -21,8 +21,11 @@ pub struct DesiredNetwork {
     pub spec: NetworkSpec,
     /// Not created, never removed: it must exist.
     pub external: bool,
-    /// Stored in the network's `com.docker.compose.config-hash` label.
+    /// Stored in the network's `com.docker.compose.config-hash` label: docker compose v2's hash
+    /// ([`crate::model::network_hash`]), so that either tool keeps the other's network.
     pub config_hash: String,
+    /// The hash earlier rcompose versions wrote for the same config: not a change.
+    pub previous_config_hash: String,
 }
 
 /// A volume of the model.
@@ -31,7 +34,10 @@ pub struct DesiredVolume {
     pub key: String,
     pub spec: VolumeSpec,
     pub external: bool,
+    /// docker compose v2's hash ([`crate::model::volume_hash`]).
     pub config_hash: String,
+    /// The hash earlier rcompose versions wrote for the same config: not a change.
+    pub previous_config_hash: String,
 }
 
 /// Everything the model asks for.
@@ -149,13 +155,19 @@ fn sections<'a>(model: &'a J, section: &str) -> impl Iterator<Item = (&'a String
         .flatten()
 }
 
-fn resource_labels(project: &str, kind_label: &str, key: &str, value: &J) -> crate::engine::Labels {
+fn resource_labels(
+    project: &str,
+    kind_label: &str,
+    key: &str,
+    value: &J,
+    hash: &str,
+) -> crate::engine::Labels {
     let mut out = string_map_at(value, "labels");
     for (label, text) in [
         (kind_label, key.to_string()),
         (labels::PROJECT, project.to_string()),
         (labels::VERSION, labels::TOOL_VERSION.to_string()),
-        (labels::CONFIG_HASH, crate::model::config_hash(value)),
+        (labels::CONFIG_HASH, hash.to_string()),
     ] {
         out.insert(label.to_string(), text);
     }
@@ -175,11 +187,13 @@ fn network_of(project: &str, key: &str, network: &J) -> DesiredNetwork {
                 .is_some_and(|c| !c.is_empty())
             || ipam.get("options").is_some()
     });
+    let name = engine_name(project, key, network);
+    let config_hash = crate::model::network_hash(&name, network);
     let spec = NetworkSpec {
-        name: engine_name(project, key, network),
+        labels: resource_labels(project, labels::NETWORK, key, network, &config_hash),
+        name,
         driver: non_empty(str_at(network, "driver")),
         driver_opts: string_map_at(network, "driver_opts"),
-        labels: resource_labels(project, labels::NETWORK, key, network),
         internal: bool_at(network, "internal"),
         attachable: bool_at(network, "attachable"),
         enable_ipv6: network.get("enable_ipv6").and_then(J::as_bool),
@@ -203,21 +217,25 @@ fn network_of(project: &str, key: &str, network: &J) -> DesiredNetwork {
     DesiredNetwork {
         key: key.to_string(),
         external: bool_at(network, "external"),
-        config_hash: crate::model::config_hash(network),
+        config_hash,
+        previous_config_hash: crate::model::config_hash(network),
         spec,
     }
 }
 
 fn volume_of(project: &str, key: &str, volume: &J) -> DesiredVolume {
+    let name = engine_name(project, key, volume);
+    let config_hash = crate::model::volume_hash(&name, volume);
     DesiredVolume {
         key: key.to_string(),
         spec: VolumeSpec {
-            name: engine_name(project, key, volume),
+            labels: resource_labels(project, labels::VOLUME, key, volume, &config_hash),
+            name,
             driver: non_empty(str_at(volume, "driver")),
             driver_opts: string_map_at(volume, "driver_opts"),
-            labels: resource_labels(project, labels::VOLUME, key, volume),
         },
         external: bool_at(volume, "external"),
-        config_hash: crate::model::config_hash(volume),
+        config_hash,
+        previous_config_hash: crate::model::config_hash(volume),
     }
 }

@@ -183,6 +183,11 @@ pub enum Cause {
     NetworkNotConnected {
         network: String,
     },
+    /// The configuration of a declared network changed: it is removed and created again, and
+    /// the containers on it are recreated.
+    NetworkChanged {
+        network: String,
+    },
     /// A container does not mount a named volume of its service.
     VolumeNotMounted {
         volume: String,
@@ -248,6 +253,9 @@ impl fmt::Display for Cause {
             Cause::ImageChanged { image } => write!(f, "image `{image}` changed"),
             Cause::NetworkNotConnected { network } => {
                 write!(f, "not connected to network `{network}`")
+            }
+            Cause::NetworkChanged { network } => {
+                write!(f, "network `{network}` configuration changed")
             }
             Cause::VolumeNotMounted { volume } => write!(f, "volume `{volume}` not mounted"),
             Cause::ForceRecreate => f.write_str("--force-recreate"),

@@ -122,6 +122,7 @@ pub fn reconcile(desired: &Desired, observed: &Observed, options: &Options) -> P
 
     // --- networks and volumes the selected services use
     let mut network_ops: BTreeMap<String, OpId> = BTreeMap::new();
+    let mut diverged_networks: Vec<crate::engine::NetworkSpec> = Vec::new();
     let used_networks: BTreeSet<&str> = services
         .iter()
         .flat_map(|s| s.networks.iter().map(|n| n.name.as_str()))
@@ -151,11 +152,16 @@ pub fn reconcile(desired: &Desired, observed: &Observed, options: &Options) -> P
                         network.key
                     ));
                 }
-                let hash = found.labels.get(labels::CONFIG_HASH);
-                if hash.is_some_and(|hash| *hash != network.config_hash) {
-                    plan.warnings.push(format!(
-                        "network `{name}` exists but its configuration changed: run `down` then `up` to recreate it"
-                    ));
+                if network_diverged(desired, observed, name) {
+                    if options.no_recreate {
+                        plan.warnings.push(format!(
+                            "network `{name}` exists but its configuration changed: it is kept with --no-recreate"
+                        ));
+                    } else {
+                        // As docker compose v2 does: the network is removed and created again,
+                        // once the containers on it are gone (they are recreated on the new one).
+                        diverged_networks.push(network.spec.clone());
+                    }
                 }
             }
             None => {
@@ -189,7 +195,9 @@ pub fn reconcile(desired: &Desired, observed: &Observed, options: &Options) -> P
         match observed.volume(name) {
             Some(found) => {
                 let hash = found.labels.get(labels::CONFIG_HASH);
-                if hash.is_some_and(|hash| *hash != volume.config_hash) {
+                if hash.is_some_and(|hash| {
+                    *hash != volume.config_hash && *hash != volume.previous_config_hash
+                }) {
                     plan.warnings.push(format!(
                         "volume `{name}` exists but doesn't match the configuration in the compose file: remove it (data will be lost) to recreate it"
                     ));
@@ -359,6 +367,30 @@ pub fn reconcile(desired: &Desired, observed: &Observed, options: &Options) -> P
         }
     }
 
+    // --- declared networks whose configuration changed: removed once their containers are
+    // gone, then created again before the new containers
+    for spec in diverged_networks {
+        let removals: Vec<OpId> = services
+            .iter()
+            .filter(|service| service.networks.iter().any(|n| n.name == spec.name))
+            .flat_map(|service| &decisions[service.name.as_str()].replicas)
+            .filter_map(|replica| replica_ops.get(&replica.name).and_then(|ops| ops.remove))
+            .collect();
+        let cause = Cause::NetworkChanged {
+            network: spec.name.clone(),
+        };
+        let remove = plan.push(
+            Action::RemoveNetwork {
+                name: spec.name.clone(),
+            },
+            cause.clone(),
+            removals,
+        );
+        let name = spec.name.clone();
+        let create = plan.push(Action::CreateNetwork(spec), cause, vec![remove]);
+        network_ops.insert(name, create);
+    }
+
     // --- creates, in start order
     let multi_endpoint = observed
         .api_version
@@ -421,6 +453,13 @@ pub fn reconcile(desired: &Desired, observed: &Observed, options: &Options) -> P
             for needed in service.references.needed_services() {
                 for (name, _) in peers(&needed) {
                     after.extend(replica_ops.get(&name).and_then(|ops| ops.create));
+                }
+            }
+            // `container:NAME` naming a container this plan creates (a `container_name` of the
+            // project): the engine resolves the name at creation.
+            for name in container_references(&spec) {
+                if name != replica.name {
+                    after.extend(replica_ops.get(name).and_then(|ops| ops.create));
                 }
             }
             let create = plan.push(
@@ -730,6 +769,13 @@ fn must_recreate(
             });
         }
     }
+    for network in &service.networks {
+        if network_diverged(desired, observed, &network.name) {
+            return Some(Cause::NetworkChanged {
+                network: network.name.clone(),
+            });
+        }
+    }
     if container.status == ContainerStatus::Running {
         for network in &service.networks {
             let external = desired
@@ -755,6 +801,35 @@ fn must_recreate(
         }
     }
     None
+}
+
+/// The containers a spec names with `container:NAME` (network, IPC and PID namespaces,
+/// `volumes_from`).
+fn container_references(spec: &crate::engine::ContainerSpec) -> Vec<&str> {
+    let modes = [&spec.network_mode, &spec.ipc_mode, &spec.pid_mode];
+    modes
+        .into_iter()
+        .flatten()
+        .filter_map(|mode| mode.strip_prefix("container:"))
+        .chain(
+            spec.volumes_from
+                .iter()
+                .map(|v| v.split(':').next().unwrap_or(v)),
+        )
+        .collect()
+}
+
+/// Whether the project's network `name` exists with a config hash label that differs from the
+/// model's, docker compose v2's and earlier rcompose's alike (a network without the label is
+/// kept as it is, as docker compose keeps it).
+fn network_diverged(desired: &Desired, observed: &Observed, name: &str) -> bool {
+    let Some(network) = desired.network_named(name).filter(|n| !n.external) else {
+        return false;
+    };
+    observed
+        .network(name)
+        .and_then(|found| found.labels.get(labels::CONFIG_HASH))
+        .is_some_and(|hash| *hash != network.config_hash && *hash != network.previous_config_hash)
 }
 
 fn changed_fields(

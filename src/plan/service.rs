@@ -15,9 +15,10 @@ use super::json::{
 };
 use super::labels;
 use crate::engine::{
-    BindOptions, ContainerSpec, DeviceMapping, DeviceRequest, EndpointSpec, HealthcheckSpec,
-    Labels, LogConfig, Mount, MountKind, PortBinding, Protocol, Resources, RestartPolicy,
-    RestartPolicyName, ThrottleDevice, TmpfsOptions, Ulimit, VolumeOptions, WeightDevice,
+    BindOptions, ContainerFile, ContainerSpec, DeviceMapping, DeviceRequest, EndpointSpec,
+    HealthcheckSpec, Labels, LogConfig, Mount, MountKind, PortBinding, Protocol, Resources,
+    RestartPolicy, RestartPolicyName, ThrottleDevice, TmpfsOptions, Ulimit, VolumeOptions,
+    WeightDevice,
 };
 
 /// A `depends_on` entry.
@@ -209,7 +210,7 @@ impl DesiredService {
         let depends_on = dependencies(service);
         let references = references(service);
         let networks = service_networks(project, service);
-        let (binds, mounts, named_volumes, anonymous_volumes) =
+        let (binds, mounts, named_volumes, anonymous_volumes, files) =
             storage(project, service, &mut problems);
 
         let mut base = ContainerSpec {
@@ -265,8 +266,8 @@ impl DesiredService {
             read_only: bool_at(service, "read_only"),
             shm_size: bytes_at(service, "shm_size"),
             privileged: bool_at(service, "privileged"),
-            cap_add: strings_at(service, "cap_add"),
-            cap_drop: strings_at(service, "cap_drop"),
+            cap_add: capabilities(service, "cap_add"),
+            cap_drop: capabilities(service, "cap_drop"),
             sysctls: string_map_at(service, "sysctls"),
             pid_mode: non_empty(str_at(service, "pid")).filter(|p| !p.starts_with("service:")),
             ipc_mode: non_empty(str_at(service, "ipc")).filter(|p| !p.starts_with("service:")),
@@ -298,6 +299,7 @@ impl DesiredService {
                         .unwrap_or_default(),
                 }),
             resources: resources(service),
+            files,
             ..ContainerSpec::default()
         };
         security_options(project, service, &mut base, &mut problems);
@@ -597,6 +599,7 @@ fn service_networks(project: &ProjectContext, service: &J) -> Vec<ServiceNetwork
             mac_address: non_empty(str_at(config, "mac_address")),
             driver_opts: string_map_at(config, "driver_opts"),
             gw_priority: int_at(config, "gw_priority"),
+            ipam_declared: config.is_object(),
         };
         networks.push((
             int_at(config, "priority").unwrap_or(0),
@@ -609,6 +612,22 @@ fn service_networks(project: &ProjectContext, service: &J) -> Vec<ServiceNetwork
     }
     networks.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.key.cmp(&b.1.key)));
     networks.into_iter().map(|(_, network)| network).collect()
+}
+
+/// `cap_add`/`cap_drop` with the `CAP_` prefix docker compose (like the docker CLI) adds;
+/// `ALL` stays as it is.
+fn capabilities(service: &J, key: &str) -> Vec<String> {
+    strings_at(service, key)
+        .into_iter()
+        .map(|cap| {
+            let upper = cap.to_ascii_uppercase();
+            if upper == "ALL" || upper.starts_with("CAP_") {
+                upper
+            } else {
+                format!("CAP_{upper}")
+            }
+        })
+        .collect()
 }
 
 /// `KEY=value`, sorted by key; a key without a value is passed bare (the engine unsets it).
@@ -746,18 +765,26 @@ fn port_bindings(service: &J, problems: &mut Problems) -> Vec<PortBinding> {
     bindings
 }
 
-type Storage = (Vec<String>, Vec<Mount>, Vec<String>, Vec<String>);
+type Storage = (
+    Vec<String>,
+    Vec<Mount>,
+    Vec<String>,
+    Vec<String>,
+    Vec<ContainerFile>,
+);
 
 /// `volumes`, `secrets` and `configs` → legacy binds and mounts, as docker compose 2.40 splits
 /// them: a bind or a named volume without options the bind syntax cannot carry goes to `Binds`
 /// (which creates a missing host path), everything else to `Mounts`; secrets and configs from
-/// files are read-only bind mounts.
+/// files are read-only bind mounts, those from `environment` or `content` files copied into the
+/// container after it is created ([`ContainerSpec::files`]).
 fn storage(project: &ProjectContext, service: &J, problems: &mut Problems) -> Storage {
     let mut binds = Vec::new();
     let mut mounts = Vec::new();
     let mut named = Vec::new();
     let mut anonymous = Vec::new();
     let mut targets = Vec::new();
+    let mut files = Vec::new();
     for volume in service
         .get("volumes")
         .and_then(J::as_array)
@@ -917,21 +944,52 @@ fn storage(project: &ProjectContext, service: &J, problems: &mut Problems) -> St
                 ));
                 continue;
             }
+            if targets.contains(&target) {
+                continue;
+            }
             let Some(file) = str_at(defined, "file") else {
-                problems.error(format!(
-                    "service `{}`: {singular} `{source}` from `environment` or `content` is not supported yet (only `file`)",
-                    problems.service
-                ));
+                // From `environment` or `content`: copied into the container after it is
+                // created, as docker compose v2 does (mode 0444 unless set, owner 0:0).
+                let content = if let Some(variable) = str_at(defined, "environment") {
+                    match project.environment.get(variable) {
+                        Some(value) => value.clone(),
+                        None => {
+                            problems.error(format!(
+                                "environment variable `{variable}` required by {singular} `{source}` is not set (service `{}`)",
+                                problems.service
+                            ));
+                            continue;
+                        }
+                    }
+                } else if let Some(content) = str_at(defined, "content") {
+                    content.to_string()
+                } else {
+                    problems.error(format!(
+                        "service `{}`: {singular} `{source}` has no `file`, `environment` or `content`",
+                        problems.service
+                    ));
+                    continue;
+                };
+                targets.push(target.clone());
+                let id = |key: &str| {
+                    item.get(key)
+                        .and_then(scalar_text)
+                        .and_then(|t| t.parse().ok())
+                };
+                files.push(ContainerFile {
+                    path: target,
+                    content: content.into_bytes(),
+                    mode: item.get("mode").and_then(file_mode).unwrap_or(0o444),
+                    uid: id("uid"),
+                    gid: id("gid"),
+                });
                 continue;
             };
             if item.get("uid").is_some() || item.get("gid").is_some() || item.get("mode").is_some()
             {
                 problems.warn(format_args!(
-                    "{singular} `uid`, `gid` and `mode` are not supported, they are ignored"
+                    "{singular} `uid`, `gid` and `mode` do not apply to a {singular} from a file (it is bind-mounted), they are ignored"
                 ));
-            }
-            if targets.contains(&target) {
-                continue;
             }
             targets.push(target.clone());
             mounts.push(Mount {
@@ -944,7 +1002,15 @@ fn storage(project: &ProjectContext, service: &J, problems: &mut Problems) -> St
             });
         }
     }
-    (binds, mounts, named, anonymous)
+    (binds, mounts, named, anonymous, files)
+}
+
+/// A secret's or config's `mode`: a number, or octal text (`"0440"`).
+fn file_mode(value: &J) -> Option<u32> {
+    match value {
+        J::String(text) => u32::from_str_radix(text.trim_start_matches("0o"), 8).ok(),
+        other => int(other).and_then(|mode| u32::try_from(mode).ok()),
+    }
 }
 
 /// `security_opt`: `systempaths=unconfined` clears the masked and read-only paths; a seccomp
