@@ -7,10 +7,13 @@ mod down;
 mod engine_gaps;
 mod engine_session;
 mod lifecycle;
+mod log_printer;
+mod logs;
 mod ls;
 mod output;
 mod progress;
 mod ps;
+mod service_args;
 mod up;
 mod validate;
 
@@ -139,6 +142,8 @@ pub enum Command {
     Kill(lifecycle::KillArgs),
     /// Show the rcompose version information
     Version(VersionArgs),
+    /// View output from containers
+    Logs(logs::LogsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -158,6 +163,7 @@ pub fn run() -> ExitCode {
 
 pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args = lifecycle::rewrite_rm_force(args.into_iter().collect());
+    let args = service_args::rewrite_short_options(args);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
@@ -182,6 +188,7 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Restart(args) => lifecycle::restart(&cli.global, &args),
         Command::Rm(args) => lifecycle::rm(&cli.global, &args),
         Command::Kill(args) => lifecycle::kill(&cli.global, &args),
+        Command::Logs(args) => logs::run(&cli.global, &args),
     };
     ExitCode::from(code)
 }

@@ -20,6 +20,8 @@ use super::{
     RestartPolicyName, VolumeInfo, VolumeSpec, WaitCondition,
 };
 
+mod exec;
+
 /// Where the engine listens when `DOCKER_HOST` is not set.
 pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 

@@ -87,6 +87,13 @@ pub enum EngineCall {
     CreateVolume,
     RemoveVolume,
     InspectImage,
+    // --- exec and attach (src/engine/exec.rs)
+    CreateExec,
+    StartExec,
+    InspectExec,
+    ResizeExec,
+    AttachContainer,
+    ResizeContainer,
 }
 
 impl EngineCall {
@@ -116,6 +123,13 @@ impl EngineCall {
             EngineCall::CreateVolume => "create_volume",
             EngineCall::RemoveVolume => "remove_volume",
             EngineCall::InspectImage => "inspect_image",
+            // --- exec and attach
+            EngineCall::CreateExec => "create_exec",
+            EngineCall::StartExec => "start_exec",
+            EngineCall::InspectExec => "inspect_exec",
+            EngineCall::ResizeExec => "resize_exec",
+            EngineCall::AttachContainer => "attach_container",
+            EngineCall::ResizeContainer => "resize_container",
         }
     }
 
@@ -145,6 +159,13 @@ impl EngineCall {
             EngineCall::CreateVolume => "creating volume",
             EngineCall::RemoveVolume => "removing volume",
             EngineCall::InspectImage => "inspecting image",
+            // --- exec and attach
+            EngineCall::CreateExec => "creating an exec process in container",
+            EngineCall::StartExec => "starting exec process",
+            EngineCall::InspectExec => "inspecting exec process",
+            EngineCall::ResizeExec => "resizing the TTY of exec process",
+            EngineCall::AttachContainer => "attaching to container",
+            EngineCall::ResizeContainer => "resizing the TTY of container",
         }
     }
 

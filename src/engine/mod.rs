@@ -12,6 +12,7 @@
 
 mod docker;
 mod error;
+pub mod exec;
 pub mod fake;
 mod types;
 
@@ -25,6 +26,7 @@ pub use docker::{
     MIN_API,
 };
 pub use error::{EngineCall, EngineError, ErrorKind};
+pub use exec::ExecEngine;
 pub use fake::FakeEngine;
 pub use types::*;
 
