@@ -6,6 +6,8 @@ mod config;
 mod down;
 mod engine_gaps;
 mod engine_session;
+mod exec;
+mod interactive;
 mod lifecycle;
 mod log_printer;
 mod logs;
@@ -144,6 +146,8 @@ pub enum Command {
     Version(VersionArgs),
     /// View output from containers
     Logs(logs::LogsArgs),
+    /// Execute a command in a running container
+    Exec(exec::ExecArgs),
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +193,7 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Rm(args) => lifecycle::rm(&cli.global, &args),
         Command::Kill(args) => lifecycle::kill(&cli.global, &args),
         Command::Logs(args) => logs::run(&cli.global, &args),
+        Command::Exec(args) => exec::run(&cli.global, &args),
     };
     ExitCode::from(code)
 }
