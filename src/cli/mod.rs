@@ -15,6 +15,7 @@ mod ls;
 mod output;
 mod progress;
 mod ps;
+mod run;
 mod service_args;
 mod up;
 mod validate;
@@ -148,6 +149,8 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// Execute a command in a running container
     Exec(exec::ExecArgs),
+    /// Run a one-off command on a service
+    Run(run::RunArgs),
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +197,7 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Kill(args) => lifecycle::kill(&cli.global, &args),
         Command::Logs(args) => logs::run(&cli.global, &args),
         Command::Exec(args) => exec::run(&cli.global, &args),
+        Command::Run(args) => run::run(&cli.global, &args),
     };
     ExitCode::from(code)
 }
