@@ -149,7 +149,12 @@ pub fn run(global: &GlobalOptions, args: &RunArgs) -> u8 {
                 .collect()
         };
         let spec = match container_spec(project, &oneoff, args, tty, &peers) {
-            Ok(spec) => spec,
+            Ok(mut spec) => {
+                if let Ok(image) = engine.inspect_image(&oneoff.image).await {
+                    spec.labels.insert(labels::IMAGE.to_string(), image.id);
+                }
+                spec
+            }
             Err(message) => {
                 eprintln!("error: {message}");
                 return exit::FAILURE;
