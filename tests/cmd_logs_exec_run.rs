@@ -86,7 +86,10 @@ impl Project {
             .await
             .into_iter()
             .filter(|c| {
-                c.labels.get("com.docker.compose.oneoff").map(String::as_str) == Some("True")
+                c.labels
+                    .get("com.docker.compose.oneoff")
+                    .map(String::as_str)
+                    == Some("True")
             })
             .collect()
     }
@@ -160,12 +163,20 @@ async fn logs_print_exact_lines_with_tail_timestamps_and_without_prefix() {
     lines.sort();
     assert_eq!(lines, ["web-1  | one", "web-1  | three", "web-1  | two"]);
 
-    let plain = text(&project.ok(&["logs", "--no-log-prefix", "--tail", "1", "db", "web"]).stdout);
+    let plain = text(
+        &project
+            .ok(&["logs", "--no-log-prefix", "--tail", "1", "db", "web"])
+            .stdout,
+    );
     let plain: Vec<&str> = plain.lines().collect();
     assert_eq!(plain.len(), 1, "{plain:?}");
     assert!(["two", "three"].contains(&plain[0]), "{plain:?}");
 
-    let stamped = text(&project.ok(&["logs", "-t", "--tail", "all", "--index", "1", "web"]).stdout);
+    let stamped = text(
+        &project
+            .ok(&["logs", "-t", "--tail", "all", "--index", "1", "web"])
+            .stdout,
+    );
     for line in stamped.lines() {
         let rest = line.strip_prefix("web-1  | ").expect("prefix");
         let (stamp, message) = rest.split_once(' ').expect("time stamp");
@@ -183,7 +194,10 @@ async fn logs_print_exact_lines_with_tail_timestamps_and_without_prefix() {
         text(&unknown.stderr),
         "error: no such service: `nope` (the services are `db`, `web`)\n"
     );
-    assert_eq!(code(&project.rcompose(&["logs", "--since", "soon"])), Some(2));
+    assert_eq!(
+        code(&project.rcompose(&["logs", "--since", "soon"])),
+        Some(2)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,9 +219,11 @@ async fn logs_follow_picks_up_a_recreated_container_and_ends_on_ctrl_c() {
         read().matches("web-1  | one").count() == 1
     });
     project.ok(&["up", "-d", "--force-recreate", "web"]);
-    until(Duration::from_secs(30), "the recreated container's lines", || {
-        read().matches("web-1  | one").count() == 2
-    });
+    until(
+        Duration::from_secs(30),
+        "the recreated container's lines",
+        || read().matches("web-1  | one").count() == 2,
+    );
     assert!(read().contains("web-1 has been recreated"), "{}", read());
 
     let pid = child.0.as_ref().map(Child::id).expect("child");
@@ -243,7 +259,9 @@ async fn logs_follow_ends_when_the_containers_stop() {
         .expect("spawn logs -f");
     let mut child = Killed(Some(child));
     let read = || std::fs::read_to_string(&log).unwrap_or_default();
-    until(Duration::from_secs(20), "the first lines", || read().contains("web-1  | one"));
+    until(Duration::from_secs(20), "the first lines", || {
+        read().contains("web-1  | one")
+    });
     project.ok(&["stop", "-t", "0", "web"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
@@ -268,16 +286,32 @@ async fn exec_passes_the_exit_code_environment_directory_and_user() {
         return;
     };
     project.ok(&["up", "-d"]);
-    assert_eq!(code(&project.rcompose(&["exec", "web", "sh", "-c", "exit 3"])), Some(3));
+    assert_eq!(
+        code(&project.rcompose(&["exec", "web", "sh", "-c", "exit 3"])),
+        Some(3)
+    );
     let output = project.ok(&[
-        "exec", "-e", "FOO=bar", "-w", "/tmp", "-u", "1000", "web", "sh", "-c",
+        "exec",
+        "-e",
+        "FOO=bar",
+        "-w",
+        "/tmp",
+        "-u",
+        "1000",
+        "web",
+        "sh",
+        "-c",
         "echo $FOO; pwd; id -u; echo err >&2",
     ]);
     assert_eq!(text(&output.stdout), "bar\n/tmp\n1000\n");
     assert_eq!(text(&output.stderr), "err\n");
     // Options after the service belong to the command.
     assert_eq!(
-        text(&project.ok(&["exec", "-T", "web", "printf", "%s|", "-e", "-f"]).stdout),
+        text(
+            &project
+                .ok(&["exec", "-T", "web", "printf", "%s|", "-e", "-f"])
+                .stdout
+        ),
         "-e|-f|"
     );
 
@@ -301,7 +335,10 @@ async fn exec_passes_the_exit_code_environment_directory_and_user() {
     let detached = project.ok(&["exec", "-d", "web", "sh", "-c", "sleep 1; touch /tmp/done"]);
     assert_eq!(text(&detached.stdout), "");
     until(Duration::from_secs(20), "the detached command", || {
-        project.rcompose(&["exec", "web", "test", "-f", "/tmp/done"]).status.success()
+        project
+            .rcompose(&["exec", "web", "test", "-f", "/tmp/done"])
+            .status
+            .success()
     });
 
     let unknown = project.rcompose(&["exec", "nope", "true"]);
@@ -316,7 +353,10 @@ async fn exec_passes_the_exit_code_environment_directory_and_user() {
     project.ok(&["stop", "-t", "0", "web"]);
     let stopped = project.rcompose(&["exec", "web", "true"]);
     assert_eq!(code(&stopped), Some(1));
-    assert_eq!(text(&stopped.stderr), "error: service `web` is not running\n");
+    assert_eq!(
+        text(&stopped.stderr),
+        "error: service `web` is not running\n"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,11 +368,22 @@ async fn run_passes_output_and_exit_code_and_rm_leaves_nothing() {
         return;
     };
     let output = project.rcompose(&[
-        "run", "--rm", "--no-deps", "-e", "FOO=bar", "web", "sh", "-c", "echo $FOO; exit 4",
+        "run",
+        "--rm",
+        "--no-deps",
+        "-e",
+        "FOO=bar",
+        "web",
+        "sh",
+        "-c",
+        "echo $FOO; exit 4",
     ]);
     assert_eq!(code(&output), Some(4), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "bar\n");
-    assert!(project.containers().await.is_empty(), "run --rm left a container");
+    assert!(
+        project.containers().await.is_empty(),
+        "run --rm left a container"
+    );
 
     // Without --rm the one-off stays, exited.
     let output = project.rcompose(&["run", "--no-deps", "-w", "/tmp", "web", "pwd"]);
@@ -343,7 +394,15 @@ async fn run_passes_output_and_exit_code_and_rm_leaves_nothing() {
 
     // --entrypoint and stdin.
     let mut child = project
-        .command(&["run", "--rm", "--no-deps", "--entrypoint", "sh -c", "web", "cat; echo done"])
+        .command(&[
+            "run",
+            "--rm",
+            "--no-deps",
+            "--entrypoint",
+            "sh -c",
+            "web",
+            "cat; echo done",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -373,8 +432,14 @@ async fn run_names_and_labels_the_one_off_as_docker_compose_and_starts_dependenc
     let containers = project.containers().await;
     let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
     // The dependency was started, the service itself was not.
-    assert!(names.contains(&format!("{}-db-1", project.name).as_str()), "{names:?}");
-    assert!(!names.contains(&format!("{}-web-1", project.name).as_str()), "{names:?}");
+    assert!(
+        names.contains(&format!("{}-db-1", project.name).as_str()),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&format!("{}-web-1", project.name).as_str()),
+        "{names:?}"
+    );
     let oneoff = containers.iter().find(|c| c.id == id).expect("the one-off");
     let prefix = format!("{}-web-run-", project.name);
     let suffix = oneoff.name.strip_prefix(&prefix).expect("name pattern");
@@ -383,12 +448,24 @@ async fn run_names_and_labels_the_one_off_as_docker_compose_and_starts_dependenc
     let label = |key: &str| oneoff.labels.get(key).map(String::as_str);
     assert_eq!(label("com.docker.compose.oneoff"), Some("True"));
     assert_eq!(label("com.docker.compose.service"), Some("web"));
-    assert_eq!(label("com.docker.compose.project"), Some(project.name.as_str()));
-    assert_eq!(label("com.docker.compose.depends_on"), Some("db:service_started:false"));
-    assert!(label("com.docker.compose.slug").is_some_and(|s| s.len() == 64 && s.starts_with(suffix)));
+    assert_eq!(
+        label("com.docker.compose.project"),
+        Some(project.name.as_str())
+    );
+    assert_eq!(
+        label("com.docker.compose.depends_on"),
+        Some("db:service_started:false")
+    );
+    assert!(
+        label("com.docker.compose.slug").is_some_and(|s| s.len() == 64 && s.starts_with(suffix))
+    );
     assert!(label("com.docker.compose.image").is_some_and(|s| s.starts_with("sha256:")));
     assert_eq!(label("com.docker.compose.container-number"), None);
-    let info = project.engine.inspect_container(&id).await.expect("inspect");
+    let info = project
+        .engine
+        .inspect_container(&id)
+        .await
+        .expect("inspect");
     let network = format!("{}_default", project.name);
     assert_eq!(info.networks[&network].aliases.first(), Some(&oneoff.name));
     assert!(!info.networks[&network].aliases.contains(&"web".to_string()));
@@ -397,7 +474,12 @@ async fn run_names_and_labels_the_one_off_as_docker_compose_and_starts_dependenc
     let up = project.ok(&["up", "-d", "--remove-orphans"]);
     assert!(!text(&up.stderr).contains("orphan"), "{}", text(&up.stderr));
     let after = project.containers().await;
-    assert_eq!(after.len(), 3, "{:?}", after.iter().map(|c| &c.name).collect::<Vec<_>>());
+    assert_eq!(
+        after.len(),
+        3,
+        "{:?}",
+        after.iter().map(|c| &c.name).collect::<Vec<_>>()
+    );
     assert!(after.iter().any(|c| c.id == id));
     let ps = text(&project.ok(&["ps", "--format", "json"]).stdout);
     assert!(ps.contains(&oneoff.name), "{ps}");
@@ -412,16 +494,33 @@ async fn run_no_deps_starts_nothing_else_and_publish_binds_the_port() {
     let Some(project) = Project::new("runnd", &echoing()).await else {
         return;
     };
-    let output = project.ok(&["run", "-d", "--no-deps", "-p", "127.0.0.1::8080", "web", "sleep", "100000"]);
+    let output = project.ok(&[
+        "run",
+        "-d",
+        "--no-deps",
+        "-p",
+        "127.0.0.1::8080",
+        "web",
+        "sleep",
+        "100000",
+    ]);
     let id = text(&output.stdout).trim().to_string();
     let containers = project.containers().await;
     assert_eq!(containers.len(), 1, "--no-deps started a dependency");
     assert_eq!(containers[0].id, id);
     let inspect = Command::new("docker")
-        .args(["inspect", "--format", "{{json .HostConfig.PortBindings}}", &id])
+        .args([
+            "inspect",
+            "--format",
+            "{{json .HostConfig.PortBindings}}",
+            &id,
+        ])
         .output()
         .expect("docker inspect");
     let bindings = text(&inspect.stdout);
     assert!(bindings.contains("\"8080/tcp\""), "{bindings}");
-    assert!(!bindings.contains("\"80/tcp\""), "the service's ports are not published: {bindings}");
+    assert!(
+        !bindings.contains("\"80/tcp\""),
+        "the service's ports are not published: {bindings}"
+    );
 }

@@ -12,8 +12,8 @@ use tokio::sync::mpsc;
 
 use super::engine_session::{self as session, Interrupt, INTERRUPTED};
 use super::exit;
-use super::log_printer::{self, PrefixStyle};
 use super::lifecycle::stop_plan;
+use super::log_printer::{self, PrefixStyle};
 use super::progress::{Mark, ProgressMode, Reporter};
 use crate::engine::{DockerEngine, Engine, LogsOptions};
 use crate::execute::{execute, ExecuteOptions, OnError};
@@ -65,7 +65,11 @@ pub async fn attach(
         return exit::OK;
     }
     let names: Vec<String> = containers.iter().map(log_printer::short_name).collect();
-    let style = PrefixStyle::new(options.prefix, log_printer::use_color(options.color), &names);
+    let style = PrefixStyle::new(
+        options.prefix,
+        log_printer::use_color(options.color),
+        &names,
+    );
     println!("Attaching to {}", names.join(", "));
 
     let (sender, mut events) = mpsc::unbounded_channel::<Event>();

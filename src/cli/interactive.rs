@@ -121,7 +121,9 @@ pub fn environment(items: &[String]) -> Vec<String> {
             if item.contains('=') {
                 Some(item.clone())
             } else {
-                std::env::var(item).ok().map(|value| format!("{item}={value}"))
+                std::env::var(item)
+                    .ok()
+                    .map(|value| format!("{item}={value}"))
             }
         })
         .collect()

@@ -171,7 +171,8 @@ impl Selection {
             .filter(|c| {
                 !c.is_oneoff()
                     && (self.services.is_empty()
-                        || c.service().is_some_and(|s| self.services.iter().any(|n| n == s)))
+                        || c.service()
+                            .is_some_and(|s| self.services.iter().any(|n| n == s)))
                     && self.index.is_none_or(|index| c.number() == Some(index))
             })
             .collect())
@@ -431,7 +432,8 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
     let month = i64::from(month);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
@@ -451,7 +453,10 @@ mod tests {
         assert_eq!(parse_time("10s", now), Ok(now - 10));
         assert_eq!(parse_time("1970-01-01", now), Ok(0));
         assert_eq!(parse_time("2013-01-02T13:23:37Z", now), Ok(1_357_133_017));
-        assert_eq!(parse_time("2013-01-02T13:23:37.123Z", now), Ok(1_357_133_017));
+        assert_eq!(
+            parse_time("2013-01-02T13:23:37.123Z", now),
+            Ok(1_357_133_017)
+        );
         assert_eq!(
             parse_time("2013-01-02T15:23:37+02:00", now),
             Ok(1_357_133_017)

@@ -87,7 +87,11 @@ pub struct RunArgs {
     #[arg(value_name = "SERVICE")]
     service: String,
     /// The command and its arguments (default: the service's)
-    #[arg(value_name = "COMMAND", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "COMMAND",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     command: Vec<String>,
 }
 
@@ -128,8 +132,8 @@ pub fn run(global: &GlobalOptions, args: &RunArgs) -> u8 {
             Ok(lock) => lock,
             Err(code) => return code,
         };
-        if let Err(code) = start_dependencies(&engine, global, &desired, &oneoff, args, &interrupt)
-            .await
+        if let Err(code) =
+            start_dependencies(&engine, global, &desired, &oneoff, args, &interrupt).await
         {
             return code;
         }
@@ -270,8 +274,13 @@ fn oneoff_service(project: &Project, args: &RunArgs) -> Result<DesiredService, S
     };
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    let oneoff =
-        DesiredService::from_model(&context, &args.service, &service, &mut errors, &mut warnings);
+    let oneoff = DesiredService::from_model(
+        &context,
+        &args.service,
+        &service,
+        &mut errors,
+        &mut warnings,
+    );
     for warning in warnings {
         eprintln!("warning: {warning}");
     }
@@ -438,15 +447,18 @@ fn container_spec(
     peers: &dyn crate::plan::Peers,
 ) -> Result<ContainerSpec, String> {
     let slug = random_slug();
-    let name = args.name.clone().unwrap_or_else(|| {
-        format!("{}-{}-run-{}", project.name, oneoff.name, &slug[..12])
-    });
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}-run-{}", project.name, oneoff.name, &slug[..12]));
     let mut spec = oneoff.container_spec(&project.name, 1, peers)?;
     spec.name = name.clone();
     spec.labels.remove(labels::CONTAINER_NUMBER);
     spec.labels.remove(labels::FIELD_HASHES);
-    spec.labels
-        .insert(labels::ONEOFF.to_string(), labels::bool_label(true).to_string());
+    spec.labels.insert(
+        labels::ONEOFF.to_string(),
+        labels::bool_label(true).to_string(),
+    );
     spec.labels.insert(labels::SLUG.to_string(), slug);
     spec.restart_policy = None;
     for endpoint in &mut spec.endpoints {
@@ -558,11 +570,7 @@ fn random_slug() -> String {
         .is_ok();
     if !filled {
         // No /dev/urandom: the time and the process id, hashed.
-        let seed = format!(
-            "{:?}{}",
-            std::time::SystemTime::now(),
-            std::process::id()
-        );
+        let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
         let hash = crate::model::config_hash(&json!(seed));
         return format!("{hash:0<64}");
     }

@@ -68,8 +68,20 @@ const GLOBAL_TAKES_VALUE: [&str; 9] = [
 
 /// `run`'s options that take a value, to find its `SERVICE` (after which all is the command).
 const RUN_TAKES_VALUE: [&str; 14] = [
-    "-e", "--env", "-l", "--label", "-p", "--publish", "-u", "--user", "-v", "--volume", "-w",
-    "--workdir", "--name", "--entrypoint",
+    "-e",
+    "--env",
+    "-l",
+    "--label",
+    "-p",
+    "--publish",
+    "-u",
+    "--user",
+    "-v",
+    "--volume",
+    "-w",
+    "--workdir",
+    "--name",
+    "--entrypoint",
 ];
 
 /// `logs -f` means `--follow` and `run -p` `--publish`, as in docker compose, although `-f` and
@@ -170,8 +182,22 @@ mod tests {
             ["rcompose", "logs", "-t", "--follow", "--tail", "3"]
         );
         assert_eq!(
-            rewrite(&["rcompose", "-p", "x", "run", "-p", "80:80", "-e", "A=-p", "web", "ls", "-p"]),
-            ["rcompose", "-p", "x", "run", "--publish", "80:80", "-e", "A=-p", "web", "ls", "-p"]
+            rewrite(&[
+                "rcompose", "-p", "x", "run", "-p", "80:80", "-e", "A=-p", "web", "ls", "-p"
+            ]),
+            [
+                "rcompose",
+                "-p",
+                "x",
+                "run",
+                "--publish",
+                "80:80",
+                "-e",
+                "A=-p",
+                "web",
+                "ls",
+                "-p"
+            ]
         );
         assert_eq!(
             rewrite(&["rcompose", "run", "-dp8080:80", "web"]),

@@ -99,7 +99,11 @@ impl ExecEngine for DockerEngine {
             .map_err(|error| call_error(EngineCall::ResizeExec, exec_id, error))
     }
 
-    async fn attach_container(&self, container: &str, stdin: bool) -> Result<Attached, EngineError> {
+    async fn attach_container(
+        &self,
+        container: &str,
+        stdin: bool,
+    ) -> Result<Attached, EngineError> {
         const ACTION: EngineCall = EngineCall::AttachContainer;
         let options = query::AttachContainerOptions {
             detach_keys: None,
