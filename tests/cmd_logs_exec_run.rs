@@ -494,6 +494,12 @@ async fn run_no_deps_starts_nothing_else_and_publish_binds_the_port() {
     let Some(project) = Project::new("runnd", &echoing()).await else {
         return;
     };
+    // --dry-run: the plan of the dependencies, nothing made.
+    let dry = project.ok(&["--dry-run", "run", "web", "true"]);
+    assert!(text(&dry.stdout).contains("db-1"), "{}", text(&dry.stdout));
+    assert!(text(&dry.stdout)
+        .ends_with("then: create and start a one-off container of service `web`, attached\n"));
+    assert!(project.containers().await.is_empty());
     let output = project.ok(&[
         "run",
         "-d",

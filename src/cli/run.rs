@@ -128,9 +128,13 @@ pub fn run(global: &GlobalOptions, args: &RunArgs) -> u8 {
             Ok(engine) => engine,
             Err(code) => return code,
         };
-        let lock = match session::lock_project(&scope.name, &interrupt).await {
-            Ok(lock) => lock,
-            Err(code) => return code,
+        let lock = if global.dry_run {
+            None
+        } else {
+            match session::lock_project(&scope.name, &interrupt).await {
+                Ok(lock) => Some(lock),
+                Err(code) => return code,
+            }
         };
         if let Err(code) =
             start_dependencies(&engine, global, &desired, &oneoff, args, &interrupt).await
@@ -138,6 +142,14 @@ pub fn run(global: &GlobalOptions, args: &RunArgs) -> u8 {
             return code;
         }
         drop(lock);
+        if global.dry_run {
+            println!(
+                "then: create and start a one-off container of service `{}`{}",
+                args.service,
+                if args.detach { "" } else { ", attached" }
+            );
+            return exit::OK;
+        }
 
         let observed = match observe(&engine, &desired.project).await {
             Ok(observed) => observed,
@@ -327,6 +339,17 @@ async fn start_dependencies(
             "image `{}` (service `{}`) is not present in the engine: rcompose neither pulls nor builds images yet; pull or build it first (e.g. `docker pull {}`)",
             oneoff.image, args.service, oneoff.image
         ));
+    }
+    if global.dry_run {
+        print!("{}", plan.render());
+        for problem in &problems {
+            eprintln!("error: {problem}");
+        }
+        return if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(exit::FAILURE)
+        };
     }
     if !problems.is_empty() {
         for problem in &problems {
