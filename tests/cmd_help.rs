@@ -31,9 +31,11 @@ Commands:
   cp          Copy files/folders between a service container and the local filesystem
   down        Stop and remove containers, networks
   events      Receive real time events from containers
+  exec        Execute a command in a running container
   graph       Show the dependency graph of the services (text, Graphviz DOT or Mermaid)
   images      List images used by the created containers
   kill        Force stop service containers
+  logs        View output from containers
   ls          List running compose projects
   pause       Pause services
   port        Print the public port for a port binding
@@ -41,6 +43,7 @@ Commands:
   pull        Pull service images
   restart     Restart service containers
   rm          Removes stopped service containers
+  run         Run a one-off command on a service
   start       Start services
   stop        Stop services
   top         Display the running processes

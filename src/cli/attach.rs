@@ -5,16 +5,15 @@
 //! code.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::engine_session::{self as session, Interrupt, INTERRUPTED};
 use super::exit;
 use super::lifecycle::stop_plan;
+use super::log_printer::{self, PrefixStyle};
 use super::progress::{Mark, ProgressMode, Reporter};
 use crate::engine::{DockerEngine, Engine, LogsOptions};
 use crate::execute::{execute, ExecuteOptions, OnError};
@@ -46,9 +45,6 @@ enum Event {
     },
 }
 
-/// Colours docker compose cycles through for the prefixes.
-const COLORS: [&str; 6] = ["36", "33", "32", "35", "34", "91"];
-
 pub async fn attach(
     engine: &DockerEngine,
     desired: &Desired,
@@ -68,33 +64,18 @@ pub async fn attach(
     if containers.is_empty() {
         return exit::OK;
     }
-    // `web-1`: the name without the project, as docker compose prefixes.
-    let short = |name: &str, service: &str, number: Option<u32>| match number {
-        Some(n) => format!("{service}-{n}"),
-        None => name.to_string(),
-    };
-    let names: Vec<String> = containers
-        .iter()
-        .map(|c| short(&c.name, c.service().unwrap_or_default(), c.number()))
-        .collect();
-    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-    let color =
-        options.color && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let names: Vec<String> = containers.iter().map(log_printer::short_name).collect();
+    let style = PrefixStyle::new(
+        options.prefix,
+        log_printer::use_color(options.color),
+        &names,
+    );
     println!("Attaching to {}", names.join(", "));
 
     let (sender, mut events) = mpsc::unbounded_channel::<Event>();
     let mut followers = Vec::new();
     for (index, (container, name)) in containers.iter().zip(&names).enumerate() {
-        let prefix = if !options.prefix {
-            String::new()
-        } else if color {
-            format!(
-                "\x1b[{}m{name:<width$}  |\x1b[0m ",
-                COLORS[index % COLORS.len()]
-            )
-        } else {
-            format!("{name:<width$}  | ")
-        };
+        let prefix = style.prefix(name, index);
         followers.push(tokio::spawn(follow(
             engine.clone(),
             container.id.clone(),
@@ -183,29 +164,10 @@ async fn follow(
             timestamps,
             ..LogsOptions::default()
         };
-        if let Ok(mut stream) = engine.container_logs(&id, &options).await {
-            let mut pending = String::new();
-            while let Some(Ok(line)) = stream.next().await {
-                if let Some(stamp) = &line.timestamp {
-                    if pending.is_empty() {
-                        pending.push_str(stamp);
-                        pending.push(' ');
-                    }
-                }
-                pending.push_str(&line.message);
-                while let Some(end) = pending.find('\n') {
-                    let text: String = pending.drain(..=end).collect();
-                    print_line(&prefix, &text);
-                }
-            }
-            if !pending.is_empty() {
-                pending.push('\n');
-                print_line(&prefix, &pending);
-            }
+        if let Ok(stream) = engine.container_logs(&id, &options).await {
+            log_printer::print_stream(stream, &prefix).await;
         }
-        since = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        since = log_printer::unix_now();
         match engine.inspect_container(&id).await {
             Ok(info) if info.state.running || info.state.restarting => {
                 // The stream ended early, or a restart policy brought the container back.
@@ -229,12 +191,6 @@ async fn follow(
             }
         }
     }
-}
-
-fn print_line(prefix: &str, text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = write!(stdout, "{prefix}{text}");
-    let _ = stdout.flush();
 }
 
 async fn stop_all(

@@ -9,10 +9,14 @@ mod daily_support;
 mod down;
 mod engine_session;
 mod events;
+mod exec;
 mod graph;
 mod help;
 mod images;
+mod interactive;
 mod lifecycle;
+mod log_printer;
+mod logs;
 mod ls;
 mod output;
 mod pause;
@@ -20,6 +24,8 @@ mod port;
 mod progress;
 mod ps;
 mod pull;
+mod run;
+mod service_args;
 mod top;
 mod up;
 mod validate;
@@ -173,6 +179,12 @@ pub enum Command {
     Cp(cp::CpArgs),
     /// Show the dependency graph of the services (text, Graphviz DOT or Mermaid)
     Graph(graph::GraphArgs),
+    /// View output from containers
+    Logs(logs::LogsArgs),
+    /// Execute a command in a running container
+    Exec(exec::ExecArgs),
+    /// Run a one-off command on a service
+    Run(run::RunArgs),
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +204,7 @@ pub fn run() -> ExitCode {
 
 pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args = lifecycle::rewrite_rm_force(args.into_iter().collect());
+    let args = service_args::rewrite_short_options(args);
     let parsed = help::with_grouped_help(Cli::command())
         .try_get_matches_from(args)
         .and_then(|matches| Cli::from_arg_matches(&matches));
@@ -230,6 +243,9 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Wait(args) => wait::run(&cli.global, &args),
         Command::Cp(args) => cp::run(&cli.global, &args),
         Command::Graph(args) => graph::run(&cli.global, &args),
+        Command::Logs(args) => logs::run(&cli.global, &args),
+        Command::Exec(args) => exec::run(&cli.global, &args),
+        Command::Run(args) => run::run(&cli.global, &args),
     };
     ExitCode::from(code)
 }

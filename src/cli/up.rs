@@ -509,7 +509,12 @@ pub async fn preflight<E: Engine>(
 
 /// `Container p-db-1  Running` for the running containers the plan leaves alone, as docker
 /// compose says.
-fn report_kept(reporter: &Reporter, observed: &Observed, plan: &Plan, selected: &BTreeSet<String>) {
+pub fn report_kept(
+    reporter: &Reporter,
+    observed: &Observed,
+    plan: &Plan,
+    selected: &BTreeSet<String>,
+) {
     let touched: BTreeSet<&str> = plan
         .ops
         .iter()

@@ -30,6 +30,8 @@ mod container_ops;
 mod events;
 mod images;
 
+mod exec;
+
 /// Where the engine listens when `DOCKER_HOST` is not set.
 pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 

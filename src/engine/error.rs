@@ -90,6 +90,13 @@ pub enum EngineCall {
     // --- ps/ls and down --rmi
     ListComposeContainers,
     RemoveImage,
+    // --- exec and attach (src/engine/exec.rs)
+    CreateExec,
+    StartExec,
+    InspectExec,
+    ResizeExec,
+    AttachContainer,
+    ResizeContainer,
 }
 
 impl EngineCall {
@@ -121,6 +128,13 @@ impl EngineCall {
             EngineCall::InspectImage => "inspect_image",
             EngineCall::ListComposeContainers => "list_compose_containers",
             EngineCall::RemoveImage => "remove_image",
+            // --- exec and attach
+            EngineCall::CreateExec => "create_exec",
+            EngineCall::StartExec => "start_exec",
+            EngineCall::InspectExec => "inspect_exec",
+            EngineCall::ResizeExec => "resize_exec",
+            EngineCall::AttachContainer => "attach_container",
+            EngineCall::ResizeContainer => "resize_container",
         }
     }
 
@@ -154,6 +168,13 @@ impl EngineCall {
                 "listing the containers of the compose projects at"
             }
             EngineCall::RemoveImage => "removing image",
+            // --- exec and attach
+            EngineCall::CreateExec => "creating an exec process in container",
+            EngineCall::StartExec => "starting exec process",
+            EngineCall::InspectExec => "inspecting exec process",
+            EngineCall::ResizeExec => "resizing the TTY of exec process",
+            EngineCall::AttachContainer => "attaching to container",
+            EngineCall::ResizeContainer => "resizing the TTY of container",
         }
     }
 

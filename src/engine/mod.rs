@@ -17,6 +17,7 @@ mod container_ops;
 mod docker;
 mod error;
 mod events;
+pub mod exec;
 pub mod fake;
 mod file_archive;
 mod images;
@@ -33,6 +34,7 @@ pub use docker::{
     MIN_API,
 };
 pub use error::{EngineCall, EngineError, ErrorKind};
+pub use exec::ExecEngine;
 pub use fake::FakeEngine;
 pub use types::*;
 

@@ -43,3 +43,8 @@ pub fn bool_label(value: bool) -> &'static str {
         "False"
     }
 }
+
+// --- run (src/cli/run.rs)
+
+/// The random id of a one-off (`run`) container, 64 hex digits; its name ends with the first 12.
+pub const SLUG: &str = "com.docker.compose.slug";
