@@ -675,28 +675,35 @@ fn unique_rules() -> &'static [(Vec<&'static str>, Unique)] {
     })
 }
 
-fn unicity_walk(node: &mut Node, path: &mut Vec<String>) {
+/// Visits only the subtrees some rule can reach: a rule matches at full length, and a mapping is
+/// entered only while the path is a prefix of some pattern (most of a service is skipped).
+fn unicity_walk<'a>(node: &'a mut Node, path: &mut Vec<&'a str>) {
+    let matches = |pattern: &[&str], path: &[&str]| {
+        pattern
+            .iter()
+            .zip(path.iter())
+            .all(|(p, k)| *p == "*" || p == k)
+    };
     match &mut node.value {
         Value::Map(map) => {
             for (key, value) in map.iter_mut() {
-                path.push(key.clone());
-                unicity_walk(value, path);
+                path.push(key.as_str());
+                if unique_rules()
+                    .iter()
+                    .any(|(pattern, _)| pattern.len() >= path.len() && matches(pattern, path))
+                {
+                    unicity_walk(value, path);
+                }
                 path.pop();
             }
         }
         Value::Seq(items) => {
             if let Some(unique) = unique_rules()
                 .iter()
-                .find(|(pattern, _)| {
-                    pattern.len() == path.len()
-                        && pattern
-                            .iter()
-                            .zip(path.iter())
-                            .all(|(p, k)| *p == "*" || p == k)
-                })
+                .find(|(pattern, _)| pattern.len() == path.len() && matches(pattern, path))
                 .map(|(_, unique)| *unique)
             {
-                if unique == Unique::Port {
+                if unique == Unique::Port && items.len() > 1 {
                     expand_colliding_port_ranges(items);
                 }
                 dedup(items, |item| unique_key(unique, item));
@@ -707,6 +714,9 @@ fn unicity_walk(node: &mut Node, path: &mut Vec<String>) {
 }
 
 fn dedup(items: &mut Vec<Node>, key: impl Fn(&Node) -> Option<String>) {
+    if items.len() < 2 {
+        return;
+    }
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut kept: Vec<Node> = Vec::with_capacity(items.len());
     for item in items.drain(..) {
