@@ -13,6 +13,7 @@ mod formats;
 mod instance;
 #[cfg(test)]
 mod outline;
+mod prune_seed;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -163,18 +164,30 @@ fn internal_error(kind: SchemaKind, error: &str) -> Diagnostic {
 /// [`prune`]). Messages read the full schema.
 struct Compiled {
     kind: SchemaKind,
-    document: &'static Json,
+    target: &'static Target,
     validator: jsonschema::Validator<instance::NodeJson>,
-    /// The property names of the schema whose subschemas were kept.
+    /// The names whose subschemas were kept.
     covers: HashSet<&'static str>,
 }
 
-/// The schema of one target: the parsed document, every property name it lists, and the
-/// validator compiled last, reused while documents use no other property names.
+/// The schema of one target: its text, every key its objects use (property names among them),
+/// the parsed document once a message needs it, and the validator compiled last, reused while
+/// documents use no other property names.
 struct Target {
-    document: Json,
-    names: HashSet<String>,
+    kind: SchemaKind,
+    text: &'static str,
+    names: HashSet<&'static str>,
+    document: OnceLock<Result<Json, String>>,
     compiled: Mutex<Option<Arc<Compiled>>>,
+}
+
+impl Target {
+    fn document(&self) -> Option<&Json> {
+        self.document
+            .get_or_init(|| schema_document(self.kind))
+            .as_ref()
+            .ok()
+    }
 }
 
 type Slot = OnceLock<Result<Target, String>>;
@@ -182,14 +195,15 @@ type Slot = OnceLock<Result<Target, String>>;
 /// One slot per target: 3.0–3.9, then the Compose Specification.
 fn target(kind: SchemaKind) -> Result<&'static Target, String> {
     static SLOTS: [Slot; 11] = [const { OnceLock::new() }; 11];
-    SLOTS[slot(kind)?]
+    let index = slot(kind)?;
+    SLOTS[index]
         .get_or_init(|| {
-            let document = schema_document(kind)?;
-            let mut names = HashSet::new();
-            property_names(&document, &mut names);
+            let text = DOCUMENTS[index];
             Ok(Target {
-                document,
-                names,
+                kind,
+                text,
+                names: object_keys(text),
+                document: OnceLock::new(),
                 compiled: Mutex::new(None),
             })
         })
@@ -214,53 +228,51 @@ fn compiled(kind: SchemaKind, instance: &Node) -> Result<Arc<Compiled>, String> 
         }
         needed.extend(compiled.covers.iter().copied());
     }
-    let compiled = Arc::new(compile(kind, &target.document, needed)?);
+    let compiled = Arc::new(compile(kind, target, needed)?);
     *cache = Some(Arc::clone(&compiled));
     Ok(compiled)
 }
 
-/// Every name listed under a `properties` keyword of `schema`.
-fn property_names(schema: &Json, names: &mut HashSet<String>) {
-    match schema {
-        Json::Object(map) => {
-            for (keyword, value) in map {
-                if matches!(keyword.as_str(), "enum" | "const" | "default" | "examples") {
-                    continue;
-                }
-                match (keyword.as_str(), value) {
-                    ("properties", Json::Object(properties)) => {
-                        for (name, subschema) in properties {
-                            names.insert(name.clone());
-                            property_names(subschema, names);
-                        }
-                    }
-                    ("definitions" | "patternProperties", Json::Object(subschemas)) => {
-                        for subschema in subschemas.values() {
-                            property_names(subschema, names);
-                        }
-                    }
-                    _ => property_names(value, names),
-                }
+/// Every key of the objects of a JSON text (property names, and keywords and definition names
+/// too: a superset is enough to tell which keys of a document the schema may name). A scan of the
+/// text, cheaper than parsing it.
+fn object_keys(text: &'static str) -> HashSet<&'static str> {
+    let bytes = text.as_bytes();
+    let mut keys = HashSet::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != b'"' {
+            end += if bytes[end] == b'\\' { 2 } else { 1 };
+        }
+        let mut next = end + 1;
+        while next < bytes.len() && bytes[next].is_ascii_whitespace() {
+            next += 1;
+        }
+        if bytes.get(next) == Some(&b':') {
+            if let Some(key) = text.get(start..end.min(bytes.len())) {
+                keys.insert(key);
             }
         }
-        Json::Array(items) => {
-            for item in items {
-                property_names(item, names);
-            }
-        }
-        _ => {}
+        i = end + 1;
     }
+    keys
 }
 
 /// The keys of `node`'s mappings, at any depth, that are property names of the schema.
-fn instance_keys(node: &Node, names: &'static HashSet<String>, out: &mut HashSet<&'static str>) {
+fn instance_keys(node: &Node, names: &HashSet<&'static str>, out: &mut HashSet<&'static str>) {
     let mut stack = vec![node];
     while let Some(node) = stack.pop() {
         match &node.value {
             Value::Map(map) => {
                 for (key, value) in map {
-                    if let Some(name) = names.get(key) {
-                        out.insert(name.as_str());
+                    if let Some(name) = names.get(key.as_str()) {
+                        out.insert(name);
                     }
                     stack.push(value);
                 }
@@ -271,46 +283,24 @@ fn instance_keys(node: &Node, names: &'static HashSet<String>, out: &mut HashSet
     }
 }
 
-/// `schema` with the subschema of every property not in `keep` replaced by `true`, and the
-/// definitions no longer referenced too. A property's subschema only ever applies to a value
-/// under a key of that name, so for a document whose keys are all in `keep` the pruned schema
-/// gives the same verdicts and the same errors, at the same schema paths (which the messages
-/// resolve in the full schema).
-fn prune(schema: &Json, keep: &HashSet<&str>) -> Json {
-    fn walk(schema: &mut Json, keep: &HashSet<&str>) {
-        match schema {
-            Json::Object(map) => {
-                for (keyword, value) in map.iter_mut() {
-                    if matches!(keyword.as_str(), "enum" | "const" | "default" | "examples") {
-                        continue;
-                    }
-                    match (keyword.as_str(), value) {
-                        ("properties", Json::Object(properties)) => {
-                            for (name, subschema) in properties.iter_mut() {
-                                if keep.contains(name.as_str()) {
-                                    walk(subschema, keep);
-                                } else {
-                                    *subschema = Json::Bool(true);
-                                }
-                            }
-                        }
-                        ("definitions" | "patternProperties", Json::Object(subschemas)) => {
-                            for subschema in subschemas.values_mut() {
-                                walk(subschema, keep);
-                            }
-                        }
-                        (_, value) => walk(value, keep),
-                    }
-                }
-            }
-            Json::Array(items) => {
-                for item in items {
-                    walk(item, keep);
-                }
-            }
-            _ => {}
-        }
-    }
+/// The schema in `text` with the subschema of every property not in `keep` replaced by `true`,
+/// and the definitions no longer referenced too. A property's subschema only ever applies to a
+/// value under a key of that name, so for a document whose keys are all in `keep` the pruned
+/// schema gives the same verdicts and the same errors, at the same schema paths (which the
+/// messages resolve in the full schema). Pruned subschemas are skipped while parsing, never
+/// built.
+fn prune(text: &str, keep: &HashSet<&str>) -> Result<Json, String> {
+    use serde::de::DeserializeSeed;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let mut pruned = prune_seed::Schema { keep }
+        .deserialize(&mut deserializer)
+        .map_err(|e| e.to_string())?;
+    deserializer.end().map_err(|e| e.to_string())?;
+    drop_unreached_definitions(&mut pruned);
+    Ok(pruned)
+}
+
+fn drop_unreached_definitions(pruned: &mut Json) {
     fn refs<'a>(schema: &'a Json, out: &mut Vec<&'a str>) {
         match schema {
             Json::Object(map) => {
@@ -327,14 +317,12 @@ fn prune(schema: &Json, keep: &HashSet<&str>) -> Json {
         }
     }
 
-    let mut pruned = schema.clone();
-    walk(&mut pruned, keep);
     let unreached: Vec<String> = {
         let Some(root) = pruned.as_object() else {
-            return pruned;
+            return;
         };
         let Some(definitions) = root.get("definitions").and_then(Json::as_object) else {
-            return pruned;
+            return;
         };
         let mut pending = Vec::new();
         for (keyword, value) in root {
@@ -368,15 +356,14 @@ fn prune(schema: &Json, keep: &HashSet<&str>) -> Json {
             }
         }
     }
-    pruned
 }
 
 fn compile(
     kind: SchemaKind,
-    document: &'static Json,
+    target: &'static Target,
     covers: HashSet<&'static str>,
 ) -> Result<Compiled, String> {
-    let pruned = prune(document, &covers);
+    let pruned = prune(target.text, &covers)?;
     // The `regex` engine compiles the few key patterns several times faster than the default
     // `fancy-regex`; no pattern here needs look-around or back-references.
     let options = jsonschema::options_for::<instance::NodeJson>()
@@ -404,7 +391,7 @@ fn compile(
     let validator = options.build(&pruned).map_err(|e| e.to_string())?;
     Ok(Compiled {
         kind,
-        document,
+        target,
         validator,
         covers,
     })
@@ -573,7 +560,7 @@ impl Compiled {
     fn keyword_owner(&self, error: &ValidationError<'_>) -> Option<&Json> {
         let path = error.schema_path().as_str();
         let owner = path.rsplit_once('/').map_or("", |(owner, _)| owner);
-        self.document.pointer(owner)
+        self.target.document()?.pointer(owner)
     }
 
     fn collect(&self, error: &ValidationError<'_>, out: &mut Vec<Issue>) {
@@ -745,7 +732,7 @@ impl Compiled {
             match schema.get("$ref").and_then(Json::as_str) {
                 Some(reference) => match reference
                     .strip_prefix('#')
-                    .and_then(|p| self.document.pointer(p))
+                    .and_then(|p| self.target.document()?.pointer(p))
                 {
                     Some(target) => schema = target,
                     None => break,
