@@ -65,6 +65,9 @@ pub fn interpolate_with(
     }
 }
 
+/// The cast table with its patterns split on `.`.
+type CastTable<'a, 'p> = &'a [(Vec<&'p str>, Cast)];
+
 /// One step of the path the interpolation walk is at, borrowed from the tree.
 #[derive(Clone, Copy)]
 enum Segment<'a> {
@@ -85,7 +88,7 @@ fn key_path(segments: &[Segment]) -> KeyPath {
 /// path casts it to another type.
 fn interpolate_string(
     text: &mut String,
-    (span, path, casts): (Span, &[Segment], &[(Vec<&str>, Cast)]),
+    (span, path, casts): (Span, &[Segment], CastTable),
     lookup: &dyn Fn(&str) -> Option<String>,
     warned: &mut Vec<String>,
     diagnostics: &mut Vec<Diagnostic>,

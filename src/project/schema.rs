@@ -64,7 +64,6 @@ pub fn select(doc: &Node) -> SchemaKind {
 /// Validates `doc`; every violation becomes a located diagnostic. For 3.x files, keys that only
 /// the Compose Specification knows are warnings, or errors when `strict`.
 pub fn validate(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
-    let instance = doc;
     let (spec, version) = match (compiled(SchemaKind::Spec, doc), kind) {
         (Err(e), _) => return vec![internal_error(SchemaKind::Spec, &e)],
         (Ok(spec), SchemaKind::Spec) => (spec, None),
@@ -74,7 +73,7 @@ pub fn validate(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
         },
     };
 
-    let version_issues = version.map(|v| v.issues(&instance)).unwrap_or_default();
+    let version_issues = version.map(|v| v.issues(doc)).unwrap_or_default();
     // For a misspelt key in a 3.x file, suggest keys of its own format first.
     let version_keys: HashMap<&str, &[String]> = version_issues
         .iter()
@@ -84,7 +83,7 @@ pub fn validate(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
         })
         .collect();
 
-    let spec_issues = spec.issues(&instance);
+    let spec_issues = spec.issues(doc);
     let mut diagnostics: Vec<Diagnostic> = spec_issues
         .iter()
         .map(|issue| {
