@@ -31,29 +31,33 @@ pub fn interpolate_with(
         .iter()
         .map(|(pattern, cast)| (pattern.split('.').collect(), *cast))
         .collect();
-    // An explicit stack: a deeply nested document must not exhaust the call stack.
-    let mut stack: Vec<(&mut Node, KeyPath)> = vec![(doc, KeyPath::root())];
-    while let Some((node, path)) = stack.pop() {
+    // An explicit stack: a deeply nested document must not exhaust the call stack. Each entry
+    // holds its depth; the path to the node being visited is `path[..depth]`, borrowed from the
+    // tree, so no path is built for a value that needs none.
+    let mut path: Vec<Segment> = Vec::new();
+    let mut stack: Vec<(&mut Node, usize, Option<Segment>)> = vec![(doc, 0, None)];
+    while let Some((node, depth, segment)) = stack.pop() {
+        path.truncate(depth);
+        path.extend(segment);
         if let Value::Str(text) = &mut node.value {
-            let context = (node.span, &path, compiled.as_slice());
+            let context = (node.span, path.as_slice(), compiled.as_slice());
             if let Some(value) = interpolate_string(text, context, lookup, &mut warned, diagnostics)
             {
                 node.value = value;
             }
             continue;
         }
+        let depth = path.len();
         match &mut node.value {
             Value::Map(map) => {
                 // Pushed in reverse so values are visited (and warned about) in document order.
                 for (key, child) in map.iter_mut().rev() {
-                    let child_path = path.key(key);
-                    stack.push((child, child_path));
+                    stack.push((child, depth, Some(Segment::Key(key))));
                 }
             }
             Value::Seq(items) => {
                 for (index, child) in items.iter_mut().enumerate().rev() {
-                    let child_path = path.index(index);
-                    stack.push((child, child_path));
+                    stack.push((child, depth, Some(Segment::Index(index))));
                 }
             }
             Value::Str(_) | Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
@@ -61,11 +65,30 @@ pub fn interpolate_with(
     }
 }
 
+/// The cast table with its patterns split on `.`.
+type CastTable<'a, 'p> = &'a [(Vec<&'p str>, Cast)];
+
+/// One step of the path the interpolation walk is at, borrowed from the tree.
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn key_path(segments: &[Segment]) -> KeyPath {
+    segments
+        .iter()
+        .fold(KeyPath::root(), |path, segment| match segment {
+            Segment::Key(key) => path.key(key),
+            Segment::Index(index) => path.index(*index),
+        })
+}
+
 /// Substitutes in one string value (in place); returns the value to replace it with when the
 /// path casts it to another type.
 fn interpolate_string(
     text: &mut String,
-    (span, path, casts): (Span, &KeyPath, &[(Vec<&str>, Cast)]),
+    (span, path, casts): (Span, &[Segment], CastTable),
     lookup: &dyn Fn(&str) -> Option<String>,
     warned: &mut Vec<String>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -75,7 +98,7 @@ fn interpolate_string(
         let substituted = match template::substitute(text, lookup) {
             Ok(substituted) => substituted,
             Err(error) => {
-                diagnostics.push(template_diagnostic(&error).at(span).path(path.clone()));
+                diagnostics.push(template_diagnostic(&error).at(span).path(key_path(path)));
                 return None;
             }
         };
@@ -84,7 +107,7 @@ fn interpolate_string(
                 diagnostics.push(
                     Diagnostic::warning(template::unset_warning(&name))
                         .at(span)
-                        .path(path.clone()),
+                        .path(key_path(path)),
                 );
                 warned.push(name);
             }
@@ -93,22 +116,35 @@ fn interpolate_string(
     }
     let cast = casts
         .iter()
-        .find(|(pattern, _)| segments_match(path, pattern))
+        .find(|(pattern, _)| borrowed_segments_match(path, pattern))
         .map(|&(_, cast)| cast)?;
     match cast.apply(text) {
         Ok((value, warning)) => {
             if let Some(warning) = warning {
-                diagnostics.push(Diagnostic::warning(warning).at(span).path(path.clone()));
+                diagnostics.push(Diagnostic::warning(warning).at(span).path(key_path(path)));
             }
             Some(value)
         }
         Err(error) => {
             let mut diagnostic = Diagnostic::error(error.message);
             diagnostic.help = error.help.map(String::from);
-            diagnostics.push(diagnostic.at(span).path(path.clone()));
+            diagnostics.push(diagnostic.at(span).path(key_path(path)));
             None
         }
     }
+}
+
+fn borrowed_segments_match(path: &[Segment], pattern: &[&str]) -> bool {
+    path.len() == pattern.len()
+        && pattern
+            .iter()
+            .zip(path)
+            .all(|(part, segment)| match (*part, segment) {
+                ("*", _) => true,
+                ("[]", Segment::Index(_)) => true,
+                (part, Segment::Key(key)) => part == *key,
+                (_, Segment::Index(_)) => false,
+            })
 }
 
 /// The diagnostic for a failed substitution (without location).

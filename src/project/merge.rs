@@ -216,7 +216,8 @@ pub fn strip_tags(node: &mut Node) {
 /// already seen replaces the earlier item in place. Accepts short and long syntax alike, so it
 /// can run again after canonicalisation (compose-go does) without changing anything.
 pub fn enforce_unicity(doc: &mut Node) {
-    unicity_walk(doc, &mut Vec::new());
+    const _: () = assert!(UNIQUE.len() <= 64, "unicity_walk keeps one bit per rule");
+    unicity_walk(doc, 0, u64::MAX >> (64 - UNIQUE.len()));
 }
 
 fn null_at(span: Span) -> Node {
@@ -675,28 +676,39 @@ fn unique_rules() -> &'static [(Vec<&'static str>, Unique)] {
     })
 }
 
-fn unicity_walk(node: &mut Node, path: &mut Vec<String>) {
+/// Visits only the subtrees some rule can reach. `candidates` has a bit set for each rule of
+/// [`unique_rules`] whose first `depth` segments match the path to `node`: a mapping entry is
+/// entered only while one still does, so most of a service is skipped.
+fn unicity_walk(node: &mut Node, depth: usize, candidates: u64) {
+    let rules = unique_rules();
     match &mut node.value {
         Value::Map(map) => {
             for (key, value) in map.iter_mut() {
-                path.push(key.clone());
-                unicity_walk(value, path);
-                path.pop();
+                let mut next = 0u64;
+                for (index, (pattern, _)) in rules.iter().enumerate() {
+                    if candidates & (1 << index) != 0
+                        && pattern
+                            .get(depth)
+                            .is_some_and(|part| *part == "*" || part == key)
+                    {
+                        next |= 1 << index;
+                    }
+                }
+                if next != 0 {
+                    unicity_walk(value, depth + 1, next);
+                }
             }
         }
         Value::Seq(items) => {
-            if let Some(unique) = unique_rules()
+            if let Some(unique) = rules
                 .iter()
-                .find(|(pattern, _)| {
-                    pattern.len() == path.len()
-                        && pattern
-                            .iter()
-                            .zip(path.iter())
-                            .all(|(p, k)| *p == "*" || p == k)
+                .enumerate()
+                .find(|(index, (pattern, _))| {
+                    candidates & (1 << index) != 0 && pattern.len() == depth
                 })
-                .map(|(_, unique)| *unique)
+                .map(|(_, (_, unique))| *unique)
             {
-                if unique == Unique::Port {
+                if unique == Unique::Port && items.len() > 1 {
                     expand_colliding_port_ranges(items);
                 }
                 dedup(items, |item| unique_key(unique, item));
@@ -707,6 +719,9 @@ fn unicity_walk(node: &mut Node, path: &mut Vec<String>) {
 }
 
 fn dedup(items: &mut Vec<Node>, key: impl Fn(&Node) -> Option<String>) {
+    if items.len() < 2 {
+        return;
+    }
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut kept: Vec<Node> = Vec::with_capacity(items.len());
     for item in items.drain(..) {

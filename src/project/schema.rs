@@ -10,11 +10,13 @@
 //! docker compose v2 runs such a file, docker stack deploy and older tools may not.
 
 mod formats;
+mod instance;
 #[cfg(test)]
 mod outline;
+mod prune_seed;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::ValidationError;
@@ -62,17 +64,16 @@ pub fn select(doc: &Node) -> SchemaKind {
 /// Validates `doc`; every violation becomes a located diagnostic. For 3.x files, keys that only
 /// the Compose Specification knows are warnings, or errors when `strict`.
 pub fn validate(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
-    let instance = doc.to_json();
-    let (spec, version) = match (compiled(SchemaKind::Spec), kind) {
+    let (spec, version) = match (compiled(SchemaKind::Spec, doc), kind) {
         (Err(e), _) => return vec![internal_error(SchemaKind::Spec, &e)],
         (Ok(spec), SchemaKind::Spec) => (spec, None),
-        (Ok(spec), SchemaKind::V3(_)) => match compiled(kind) {
+        (Ok(spec), SchemaKind::V3(_)) => match compiled(kind, doc) {
             Ok(version) => (spec, Some(version)),
             Err(e) => return vec![internal_error(kind, &e)],
         },
     };
 
-    let version_issues = version.map(|v| v.issues(&instance)).unwrap_or_default();
+    let version_issues = version.map(|v| v.issues(doc)).unwrap_or_default();
     // For a misspelt key in a 3.x file, suggest keys of its own format first.
     let version_keys: HashMap<&str, &[String]> = version_issues
         .iter()
@@ -82,7 +83,7 @@ pub fn validate(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {
         })
         .collect();
 
-    let spec_issues = spec.issues(&instance);
+    let spec_issues = spec.issues(doc);
     let mut diagnostics: Vec<Diagnostic> = spec_issues
         .iter()
         .map(|issue| {
@@ -148,7 +149,8 @@ pub fn schema_document(kind: SchemaKind) -> Result<Json, String> {
 /// Whether `instance` conforms to the schema of `kind` alone (no Compose Specification pass, no
 /// list de-duplication): the plain JSON-schema verdict, for comparisons with other validators.
 pub fn conforms(kind: SchemaKind, instance: &Json) -> Result<bool, String> {
-    compiled(kind).map(|c| c.validator.is_valid(instance))
+    let instance = instance::from_json(instance);
+    compiled(kind, &instance).map(|c| c.validator.is_valid(&instance))
 }
 
 fn internal_error(kind: SchemaKind, error: &str) -> Diagnostic {
@@ -157,32 +159,213 @@ fn internal_error(kind: SchemaKind, error: &str) -> Diagnostic {
     ))
 }
 
+/// A validator for the schema of `kind`, pruned to the keys it was compiled for (see
+/// [`prune`]). Messages read the full schema.
 struct Compiled {
     kind: SchemaKind,
-    document: Json,
-    validator: jsonschema::Validator,
+    target: &'static Target,
+    validator: jsonschema::Validator<instance::NodeJson>,
+    /// The names whose subschemas were kept.
+    covers: HashSet<&'static str>,
 }
 
-type Slot = OnceLock<Result<Compiled, String>>;
+/// The schema of one target: its text, every key its objects use (property names among them),
+/// the parsed document once a message needs it, and the validator compiled last, reused while
+/// documents use no other property names.
+struct Target {
+    kind: SchemaKind,
+    text: &'static str,
+    names: HashSet<&'static str>,
+    document: OnceLock<Result<Json, String>>,
+    compiled: Mutex<Option<Arc<Compiled>>>,
+}
+
+impl Target {
+    fn document(&self) -> Option<&Json> {
+        self.document
+            .get_or_init(|| schema_document(self.kind))
+            .as_ref()
+            .ok()
+    }
+}
+
+type Slot = OnceLock<Result<Target, String>>;
 
 /// One slot per target: 3.0–3.9, then the Compose Specification.
-fn slot_of(kind: SchemaKind) -> Result<&'static Slot, String> {
+fn target(kind: SchemaKind) -> Result<&'static Target, String> {
     static SLOTS: [Slot; 11] = [const { OnceLock::new() }; 11];
-    Ok(&SLOTS[slot(kind)?])
-}
-
-fn compiled(kind: SchemaKind) -> Result<&'static Compiled, String> {
-    slot_of(kind)?
-        .get_or_init(|| compile(kind))
+    let index = slot(kind)?;
+    SLOTS[index]
+        .get_or_init(|| {
+            let text = DOCUMENTS[index];
+            Ok(Target {
+                kind,
+                text,
+                names: object_keys(text),
+                document: OnceLock::new(),
+                compiled: Mutex::new(None),
+            })
+        })
         .as_ref()
         .map_err(Clone::clone)
 }
 
-fn compile(kind: SchemaKind) -> Result<Compiled, String> {
-    let document = schema_document(kind)?;
+/// The validator of `kind` for `instance`. Compiling the whole schema costs more than validating
+/// a small file with it, so only the subschemas of the property names `instance` uses are
+/// compiled; a later document that uses others gets a validator covering both.
+fn compiled(kind: SchemaKind, instance: &Node) -> Result<Arc<Compiled>, String> {
+    let target = target(kind)?;
+    let mut needed: HashSet<&'static str> = HashSet::new();
+    instance_keys(instance, &target.names, &mut needed);
+    let mut cache = target
+        .compiled
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(compiled) = cache.as_ref() {
+        if needed.is_subset(&compiled.covers) {
+            return Ok(Arc::clone(compiled));
+        }
+        needed.extend(compiled.covers.iter().copied());
+    }
+    let compiled = Arc::new(compile(kind, target, needed)?);
+    *cache = Some(Arc::clone(&compiled));
+    Ok(compiled)
+}
+
+/// Every key of the objects of a JSON text (property names, and keywords and definition names
+/// too: a superset is enough to tell which keys of a document the schema may name). A scan of the
+/// text, cheaper than parsing it.
+fn object_keys(text: &'static str) -> HashSet<&'static str> {
+    let bytes = text.as_bytes();
+    let mut keys = HashSet::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != b'"' {
+            end += if bytes[end] == b'\\' { 2 } else { 1 };
+        }
+        let mut next = end + 1;
+        while next < bytes.len() && bytes[next].is_ascii_whitespace() {
+            next += 1;
+        }
+        if bytes.get(next) == Some(&b':') {
+            if let Some(key) = text.get(start..end.min(bytes.len())) {
+                keys.insert(key);
+            }
+        }
+        i = end + 1;
+    }
+    keys
+}
+
+/// The keys of `node`'s mappings, at any depth, that are property names of the schema.
+fn instance_keys(node: &Node, names: &HashSet<&'static str>, out: &mut HashSet<&'static str>) {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::Map(map) => {
+                for (key, value) in map {
+                    if let Some(name) = names.get(key.as_str()) {
+                        out.insert(name);
+                    }
+                    stack.push(value);
+                }
+            }
+            Value::Seq(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+}
+
+/// The schema in `text` with the subschema of every property not in `keep` replaced by `true`,
+/// and the definitions no longer referenced too. A property's subschema only ever applies to a
+/// value under a key of that name, so for a document whose keys are all in `keep` the pruned
+/// schema gives the same verdicts and the same errors, at the same schema paths (which the
+/// messages resolve in the full schema). Pruned subschemas are skipped while parsing, never
+/// built.
+fn prune(text: &str, keep: &HashSet<&str>) -> Result<Json, String> {
+    use serde::de::DeserializeSeed;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let mut pruned = prune_seed::Schema { keep }
+        .deserialize(&mut deserializer)
+        .map_err(|e| e.to_string())?;
+    deserializer.end().map_err(|e| e.to_string())?;
+    drop_unreached_definitions(&mut pruned);
+    Ok(pruned)
+}
+
+fn drop_unreached_definitions(pruned: &mut Json) {
+    fn refs<'a>(schema: &'a Json, out: &mut Vec<&'a str>) {
+        match schema {
+            Json::Object(map) => {
+                for (keyword, value) in map {
+                    match (keyword.as_str(), value) {
+                        ("$ref", Json::String(target)) => out.push(target),
+                        ("enum" | "const" | "default" | "examples", _) => {}
+                        (_, value) => refs(value, out),
+                    }
+                }
+            }
+            Json::Array(items) => items.iter().for_each(|item| refs(item, out)),
+            _ => {}
+        }
+    }
+
+    let unreached: Vec<String> = {
+        let Some(root) = pruned.as_object() else {
+            return;
+        };
+        let Some(definitions) = root.get("definitions").and_then(Json::as_object) else {
+            return;
+        };
+        let mut pending = Vec::new();
+        for (keyword, value) in root {
+            match (keyword.as_str(), value) {
+                ("definitions", _) => {}
+                ("$ref", Json::String(target)) => pending.push(target.as_str()),
+                (_, value) => refs(value, &mut pending),
+            }
+        }
+        let mut reached: HashSet<&str> = HashSet::new();
+        while let Some(target) = pending.pop() {
+            let Some(name) = target.strip_prefix("#/definitions/") else {
+                continue;
+            };
+            if reached.insert(name) {
+                if let Some(definition) = definitions.get(name) {
+                    refs(definition, &mut pending);
+                }
+            }
+        }
+        definitions
+            .keys()
+            .filter(|name| !reached.contains(name.as_str()))
+            .cloned()
+            .collect()
+    };
+    if let Some(Json::Object(definitions)) = pruned.get_mut("definitions") {
+        for name in unreached {
+            if let Some(definition) = definitions.get_mut(&name) {
+                *definition = Json::Bool(true);
+            }
+        }
+    }
+}
+
+fn compile(
+    kind: SchemaKind,
+    target: &'static Target,
+    covers: HashSet<&'static str>,
+) -> Result<Compiled, String> {
+    let pruned = prune(target.text, &covers)?;
     // The `regex` engine compiles the few key patterns several times faster than the default
     // `fancy-regex`; no pattern here needs look-around or back-references.
-    let options = jsonschema::options()
+    let options = jsonschema::options_for::<instance::NodeJson>()
         .with_draft(jsonschema::Draft::Draft7)
         .with_pattern_options(jsonschema::PatternOptions::regex())
         .should_validate_formats(true);
@@ -204,11 +387,12 @@ fn compile(kind: SchemaKind) -> Result<Compiled, String> {
             .with_format("container-name", container_name_matches)
             .with_format("pull-policy", pull_policy_matches),
     };
-    let validator = options.build(&document).map_err(|e| e.to_string())?;
+    let validator = options.build(&pruned).map_err(|e| e.to_string())?;
     Ok(Compiled {
         kind,
-        document,
+        target,
         validator,
+        covers,
     })
 }
 
@@ -346,7 +530,7 @@ fn escape_segment(segment: &str) -> String {
 
 impl Compiled {
     /// Every violation of `instance`, one per node.
-    fn issues(&self, instance: &Json) -> Vec<Issue> {
+    fn issues(&self, instance: &Node) -> Vec<Issue> {
         // The common case, and cheaper than collecting no errors.
         if self.validator.is_valid(instance) {
             return Vec::new();
@@ -375,7 +559,7 @@ impl Compiled {
     fn keyword_owner(&self, error: &ValidationError<'_>) -> Option<&Json> {
         let path = error.schema_path().as_str();
         let owner = path.rsplit_once('/').map_or("", |(owner, _)| owner);
-        self.document.pointer(owner)
+        self.target.document()?.pointer(owner)
     }
 
     fn collect(&self, error: &ValidationError<'_>, out: &mut Vec<Issue>) {
@@ -547,7 +731,7 @@ impl Compiled {
             match schema.get("$ref").and_then(Json::as_str) {
                 Some(reference) => match reference
                     .strip_prefix('#')
-                    .and_then(|p| self.document.pointer(p))
+                    .and_then(|p| self.target.document()?.pointer(p))
                 {
                     Some(target) => schema = target,
                     None => break,

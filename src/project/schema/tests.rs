@@ -347,3 +347,35 @@ fn odd_documents_do_not_panic() {
         "unknown key `a/b~c` in `services.web`"
     );
 }
+
+#[test]
+fn a_pruned_validator_grows_to_the_keys_of_later_documents() {
+    // The first document compiles a validator for its few keys; the second uses keys that
+    // validator pruned, and must be checked against their real subschemas.
+    assert!(errors(&check("services:\n  web:\n    image: nginx\n")).is_empty());
+    let found = check(
+        "services:\n  web:\n    image: nginx\n    deploy:\n      resources:\n        limits:\n          cpus: [1]\n",
+    );
+    let error = only(&found);
+    assert_eq!(error.message, "expected a string or a number, found a list");
+    assert_eq!(at(error), (7, 17));
+    // A key the schema does not know is still reported with the keys it does.
+    let found = check("services:\n  web:\n    image: nginx\n    helthcheck: {}\n");
+    assert_eq!(
+        only(&found).message,
+        "unknown key `helthcheck` in `services.web`"
+    );
+    assert!(only(&found)
+        .help
+        .as_deref()
+        .unwrap_or_default()
+        .contains("healthcheck"));
+}
+
+#[test]
+fn object_keys_finds_every_key_of_a_json_text() {
+    let keys = object_keys(r#"{"a": {"b\"c": 1, "d" :[{"e":"f:"}]}, "g": "h"}"#);
+    let mut keys: Vec<&str> = keys.into_iter().collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["a", "b\\\"c", "d", "e", "g"]);
+}
