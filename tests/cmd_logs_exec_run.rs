@@ -530,3 +530,34 @@ async fn run_no_deps_starts_nothing_else_and_publish_binds_the_port() {
         "the service's ports are not published: {bindings}"
     );
 }
+
+/// `run -v data:/mnt` with `data` a volume the project declares mounts the project's volume
+/// (`<project>_data`), as docker compose v2 maps it, not a new volume named `data`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_volume_names_a_declared_volume_by_its_project_name() {
+    let compose = format!(
+        "services:\n  web:\n    image: {IMAGE}\n    command: [\"sleep\", \"100000\"]\n    volumes: [data:/data]\nvolumes:\n  data:\n"
+    );
+    let Some(project) = Project::new("runvol", &compose).await else {
+        return;
+    };
+    let output = project.rcompose(&[
+        "run",
+        "--rm",
+        "-v",
+        "data:/mnt",
+        "web",
+        "sh",
+        "-c",
+        "echo kept > /mnt/file",
+    ]);
+    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
+    let output = project.rcompose(&["run", "--rm", "web", "cat", "/data/file"]);
+    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "kept\n");
+    let stray = Command::new("docker")
+        .args(["volume", "inspect", "data"])
+        .output()
+        .expect("docker volume inspect");
+    assert!(!stray.status.success(), "a volume named `data` was created");
+}

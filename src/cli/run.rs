@@ -507,14 +507,16 @@ fn container_spec(
     spec.attach_stdout = !args.detach;
     spec.attach_stderr = !args.detach;
     for volume in &args.volumes {
-        add_volume(&mut spec, volume, &project.working_dir)?;
+        add_volume(&mut spec, volume, project)?;
     }
     Ok(spec)
 }
 
-/// `-v SOURCE:TARGET[:MODE]` (a host path, relative to the project directory, or a volume name)
-/// or `-v TARGET` (an anonymous volume).
-fn add_volume(spec: &mut ContainerSpec, volume: &str, base: &Path) -> Result<(), String> {
+/// `-v SOURCE:TARGET[:MODE]` (a host path, relative to the project directory, or a volume name:
+/// a volume the project declares is its engine volume, `<project>_<name>`, as docker compose
+/// v2 maps it) or `-v TARGET` (an anonymous volume).
+fn add_volume(spec: &mut ContainerSpec, volume: &str, project: &Project) -> Result<(), String> {
+    let base: &Path = &project.working_dir;
     let parts: Vec<&str> = volume.split(':').collect();
     match parts.as_slice() {
         [target] if target.starts_with('/') => {
@@ -531,7 +533,7 @@ fn add_volume(spec: &mut ContainerSpec, volume: &str, base: &Path) -> Result<(),
                 let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
                 crate::project::canonical::volumes::resolve_host_path(source, base, home.as_deref())
             } else {
-                (*source).to_string()
+                declared_volume_name(project, source).unwrap_or_else(|| (*source).to_string())
             };
             let mut bind = format!("{source}:{target}");
             if let Some(mode) = rest.first() {
@@ -545,6 +547,17 @@ fn add_volume(spec: &mut ContainerSpec, volume: &str, base: &Path) -> Result<(),
             "invalid -v/--volume `{volume}`: expected SOURCE:TARGET[:MODE] or an absolute TARGET"
         )),
     }
+}
+
+/// The engine name of the volume the project declares as `key`.
+fn declared_volume_name(project: &Project, key: &str) -> Option<String> {
+    let volume = project.model.get("volumes")?.get(key)?;
+    Some(
+        volume
+            .get("name")
+            .and_then(serde_json::Value::as_str)
+            .map_or_else(|| format!("{}_{key}", project.name), String::from),
+    )
 }
 
 /// Starts the container attached to its output (and stdin), until it exits; its exit code.
