@@ -28,6 +28,29 @@ fn every_command_has_help() {
         &["config", "-h"],
         &["validate", "-h"],
         &["version", "-h"],
+        &["up", "-h"],
+        &["down", "-h"],
+        &["ps", "-h"],
+        &["ls", "-h"],
+        &["start", "-h"],
+        &["stop", "-h"],
+        &["restart", "-h"],
+        &["rm", "-h"],
+        &["kill", "-h"],
+        &["build", "-h"],
+        &["logs", "-h"],
+        &["exec", "-h"],
+        &["run", "-h"],
+        &["pull", "-h"],
+        &["images", "-h"],
+        &["top", "-h"],
+        &["port", "-h"],
+        &["pause", "-h"],
+        &["unpause", "-h"],
+        &["events", "-h"],
+        &["wait", "-h"],
+        &["cp", "-h"],
+        &["graph", "-h"],
     ] {
         let out = run_rcompose(dir.path(), command, &[]);
         assert_eq!(out.status.code(), Some(0), "{command:?}");
@@ -266,4 +289,54 @@ fn files_come_from_compose_file_or_the_nearest_parent() {
         &[("COMPOSE_PROFILES", "x")],
     );
     assert_eq!(text(&out.stdout), "a\nb\n");
+}
+
+/// Every command that takes a `SERVICE` says the same thing about one the project does not
+/// define, before it asks the engine anything (the engine here is unreachable): the name, the
+/// project, the services there are, exit 2 (docker compose v2: exit 1 for most, 0 for `logs`).
+#[test]
+fn an_unknown_service_is_a_usage_error_naming_the_services() {
+    let dir = TempDir::new("unknown-service");
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: x\n  db:\n    image: y\n",
+    )
+    .unwrap();
+    let expected =
+        "error: no such service `nope` in project `p`\n  help: the services are `db`, `web`\n";
+    for command in [
+        &["up", "-d", "nope"][..],
+        &["ps", "nope"],
+        &["start", "nope"],
+        &["stop", "nope"],
+        &["restart", "nope"],
+        &["rm", "-f", "nope"],
+        &["kill", "nope"],
+        &["build", "nope"],
+        &["logs", "nope"],
+        &["exec", "nope", "true"],
+        &["run", "nope"],
+        &["pull", "nope"],
+        &["images", "nope"],
+        &["top", "nope"],
+        &["port", "nope", "80"],
+        &["pause", "nope"],
+        &["unpause", "nope"],
+        &["events", "nope"],
+        &["wait", "nope"],
+        &["cp", "nope:/x", "/tmp/x"],
+    ] {
+        let mut args = vec!["-p", "p"];
+        args.extend_from_slice(command);
+        let out = run_rcompose(
+            dir.path(),
+            &args,
+            &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+        );
+        assert_eq!(
+            (out.status.code(), text(&out.stderr).as_str()),
+            (Some(2), expected),
+            "{command:?}"
+        );
+    }
 }

@@ -239,7 +239,10 @@ async fn a_failed_build_exits_1_with_the_engine_message() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         text(&output.stderr),
-        "error: no such service: `nosuch` (the project's services: app)\n"
+        format!(
+            "error: no such service `nosuch` in project `{}`\n  help: the services are `app`\n",
+            project.name
+        )
     );
 }
 

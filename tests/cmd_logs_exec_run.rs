@@ -192,7 +192,10 @@ async fn logs_print_exact_lines_with_tail_timestamps_and_without_prefix() {
     assert_eq!(code(&unknown), Some(2));
     assert_eq!(
         text(&unknown.stderr),
-        "error: no such service: `nope` (the services are `db`, `web`)\n"
+        format!(
+            "error: no such service `nope` in project `{}`\n  help: the services are `db`, `web`\n",
+            project.name
+        )
     );
     assert_eq!(
         code(&project.rcompose(&["logs", "--since", "soon"])),

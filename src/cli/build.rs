@@ -62,7 +62,7 @@ pub fn run(global: &GlobalOptions, args: &BuildArgs) -> u8 {
     let Some(project) = &scope.project else {
         return exit::INVALID;
     };
-    if let Err(code) = check_known(project, &args.services) {
+    if let Err(code) = session::check_services(&scope, &args.services) {
         return code;
     }
     let builds = builds_of(project, |name| {
@@ -108,26 +108,6 @@ pub fn run(global: &GlobalOptions, args: &BuildArgs) -> u8 {
             Err(code) => code,
         }
     })
-}
-
-/// Usage error (exit 2) for a `SERVICE` the project does not have, naming those it has.
-pub fn check_known(project: &Project, services: &[String]) -> Result<(), u8> {
-    let known: Vec<&String> = crate::model::services(&project.model)
-        .map(|(name, _)| name)
-        .collect();
-    let unknown: Vec<&String> = services.iter().filter(|s| !known.contains(s)).collect();
-    if unknown.is_empty() {
-        return Ok(());
-    }
-    let mut known: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
-    known.sort_unstable();
-    for name in unknown {
-        eprintln!(
-            "error: no such service: `{name}` (the project's services: {})",
-            known.join(", ")
-        );
-    }
-    Err(exit::INVALID)
 }
 
 /// The builds of the services `wanted` picks that have a `build` section, in the model's

@@ -1,6 +1,5 @@
 //! What the daily commands (`pull`, `images`, `top`, `port`, `pause`, `unpause`, `events`,
-//! `wait`, `cp`) share: the project and a connected engine in one step, service-name checks that
-//! name the services there are, and the service containers of a selection.
+//! `wait`, `cp`) share: the project and a connected engine in one step, and the service containers of a selection.
 
 use super::engine_session::{self as session, Scope};
 use super::{exit, GlobalOptions};
@@ -23,7 +22,7 @@ pub fn with_engine(
         Ok(scope) => scope,
         Err(code) => return code,
     };
-    if let Err(code) = check_service_names(&scope, services) {
+    if let Err(code) = session::check_services(&scope, services) {
         return code;
     }
     let runtime = match session::runtime() {
@@ -36,40 +35,6 @@ pub fn with_engine(
             Err(code) => code,
         }
     })
-}
-
-/// A usage error (exit 2) for every `SERVICE` argument the project does not define, naming the
-/// services it does. Without a compose file, any name goes (the containers' labels decide).
-pub fn check_service_names(scope: &Scope, services: &[String]) -> Result<(), u8> {
-    let Some(project) = &scope.project else {
-        return Ok(());
-    };
-    let known: Vec<&String> = crate::model::services(&project.model)
-        .map(|(name, _)| name)
-        .collect();
-    let unknown: Vec<&String> = services.iter().filter(|s| !known.contains(s)).collect();
-    if unknown.is_empty() {
-        return Ok(());
-    }
-    let list = |names: &[&String]| {
-        names
-            .iter()
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    for name in &unknown {
-        eprintln!(
-            "error: no such service `{name}` in project `{}`",
-            scope.name
-        );
-    }
-    if known.is_empty() {
-        eprintln!("  help: the project defines no service");
-    } else {
-        eprintln!("  help: the services are {}", list(&known));
-    }
-    Err(exit::INVALID)
 }
 
 /// The project's service containers (one-off `run` containers left out) of `services` (all

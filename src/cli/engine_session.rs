@@ -151,23 +151,40 @@ fn scope_of(global: &GlobalOptions, project: Project) -> Scope {
     }
 }
 
-/// Names every `SERVICE` argument that the model does not have (exit 1, as docker compose).
+/// A usage error (exit 2) for every `SERVICE` argument the project does not define, naming the
+/// services it does (docker compose v2 exits 1 or 0, depending on the command). One message for
+/// every command. Without a compose file, any name goes (the containers' labels decide).
 pub fn check_services(scope: &Scope, services: &[String]) -> Result<(), u8> {
     let Some(project) = &scope.project else {
         return Ok(());
     };
-    let mut ok = true;
-    for name in services {
-        if !crate::model::services(&project.model).any(|(known, _)| known == name) {
-            eprintln!("error: no such service: `{name}`");
-            ok = false;
-        }
+    let mut known: Vec<&String> = crate::model::services(&project.model)
+        .map(|(name, _)| name)
+        .collect();
+    known.sort();
+    let unknown: Vec<&String> = services.iter().filter(|s| !known.contains(s)).collect();
+    if unknown.is_empty() {
+        return Ok(());
     }
-    if ok {
-        Ok(())
+    let list = |names: &[&String]| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for name in &unknown {
+        eprintln!(
+            "error: no such service `{name}` in project `{}`",
+            scope.name
+        );
+    }
+    if known.is_empty() {
+        eprintln!("  help: the project defines no service");
     } else {
-        Err(exit::FAILURE)
+        eprintln!("  help: the services are {}", list(&known));
     }
+    Err(exit::INVALID)
 }
 
 /// The service containers (not one-off) of the selected services, or of all when none is named.

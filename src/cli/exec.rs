@@ -9,7 +9,6 @@ use clap::Args;
 
 use super::engine_session::{self as session, Interrupt, INTERRUPTED};
 use super::interactive::{self, RawTerminal};
-use super::service_args;
 use super::{exit, GlobalOptions};
 use crate::engine::exec::{ExecEngine, ExecSpec};
 use crate::engine::{Engine, ProjectFilter};
@@ -63,7 +62,7 @@ pub fn run(global: &GlobalOptions, args: &ExecArgs) -> u8 {
         Ok(scope) => scope,
         Err(code) => return code,
     };
-    if let Err(code) = service_args::check_known(&scope, std::slice::from_ref(&args.service)) {
+    if let Err(code) = session::check_services(&scope, std::slice::from_ref(&args.service)) {
         return code;
     }
     let runtime = match session::runtime() {

@@ -14,7 +14,6 @@ use tokio::sync::mpsc;
 
 use super::engine_session::{self as session, Interrupt, INTERRUPTED};
 use super::log_printer::{self, PrefixStyle};
-use super::service_args;
 use super::{exit, GlobalOptions};
 use crate::engine::{DockerEngine, Engine, LogsOptions, ProjectFilter};
 use crate::plan::ObservedContainer;
@@ -91,7 +90,7 @@ pub fn run(global: &GlobalOptions, args: &LogsArgs) -> u8 {
         Ok(scope) => scope,
         Err(code) => return code,
     };
-    if let Err(code) = service_args::check_known(&scope, &args.services) {
+    if let Err(code) = session::check_services(&scope, &args.services) {
         return code;
     }
     let runtime = match session::runtime() {

@@ -203,8 +203,7 @@ pub fn run() -> ExitCode {
 }
 
 pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let args = lifecycle::rewrite_rm_force(args.into_iter().collect());
-    let args = service_args::rewrite_short_options(args);
+    let args = service_args::rewrite_short_options(args.into_iter().collect());
     let parsed = help::with_grouped_help(Cli::command())
         .try_get_matches_from(args)
         .and_then(|matches| Cli::from_arg_matches(&matches));

@@ -18,7 +18,6 @@ use serde_json::{json, Value as J};
 use super::engine_session::{self as session, Interrupt, Interruptible, INTERRUPTED};
 use super::interactive::{self, RawTerminal};
 use super::progress::Reporter;
-use super::service_args;
 use super::up::{preflight, report_kept, selection};
 use super::{exit, GlobalOptions};
 use crate::engine::exec::ExecEngine;
@@ -106,7 +105,7 @@ pub fn run(global: &GlobalOptions, args: &RunArgs) -> u8 {
     let Some(project) = &scope.project else {
         return exit::INVALID;
     };
-    if let Err(code) = service_args::check_known(&scope, std::slice::from_ref(&args.service)) {
+    if let Err(code) = session::check_services(&scope, std::slice::from_ref(&args.service)) {
         return code;
     }
     let oneoff = match oneoff_service(project, args) {

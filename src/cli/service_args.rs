@@ -1,57 +1,5 @@
-//! `SERVICE` arguments of `logs`, `exec` and `run`: a name the project does not have is a usage
-//! error (exit 2) that lists the services it has.
-
-use super::engine_session::Scope;
-use super::exit;
-
-/// The project's service names, sorted.
-pub fn service_names(scope: &Scope) -> Vec<String> {
-    let mut names: Vec<String> = scope
-        .project
-        .iter()
-        .flat_map(|project| crate::model::services(&project.model).map(|(name, _)| name.clone()))
-        .collect();
-    names.sort();
-    names
-}
-
-/// Checks every name against the model (nothing to check without a compose file); an unknown
-/// one is reported with the services that exist, exit 2.
-pub fn check_known(scope: &Scope, names: &[String]) -> Result<(), u8> {
-    if scope.project.is_none() {
-        return Ok(());
-    }
-    let known = service_names(scope);
-    let mut ok = true;
-    for name in names {
-        if !known.contains(name) {
-            eprintln!("{}", unknown_message(name, &known));
-            ok = false;
-        }
-    }
-    if ok {
-        Ok(())
-    } else {
-        Err(exit::INVALID)
-    }
-}
-
-/// `error: no such service: `x` (the services are `db`, `web`)`.
-pub fn unknown_message(name: &str, known: &[String]) -> String {
-    let list = if known.is_empty() {
-        "the project has no services".to_string()
-    } else {
-        format!(
-            "the services are {}",
-            known
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    format!("error: no such service: `{name}` ({list})")
-}
+//! `logs -f`, `run -p` and `rm -f`: docker compose's short options that are also global ones
+//! (`--file`, `--project-name`), spelled long before clap reads the command line.
 
 /// Global options that take a value, to find the subcommand word.
 const GLOBAL_TAKES_VALUE: [&str; 9] = [
@@ -84,7 +32,7 @@ const RUN_TAKES_VALUE: [&str; 14] = [
     "--entrypoint",
 ];
 
-/// `logs -f` means `--follow` and `run -p` `--publish`, as in docker compose, although `-f` and
+/// `logs -f` means `--follow`, `run -p` `--publish` and `rm -f` `--force`, as in docker compose, although `-f` and
 /// `-p` are also the global `--file` and `--project-name` (clap cannot give a subcommand a short
 /// option a global one has): after the subcommand word, the short option is spelled long. In
 /// `run`, only up to `SERVICE`: what follows is the command.
@@ -109,6 +57,7 @@ pub fn rewrite_short_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsS
     let (short, long, until_positional) = match subcommand.as_str() {
         "logs" => ('f', "--follow", false),
         "run" => ('p', "--publish", true),
+        "rm" => ('f', "--force", false),
         _ => {
             out.extend(iter);
             return out;
@@ -169,6 +118,22 @@ mod tests {
             .into_iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect()
+    }
+
+    #[test]
+    fn rm_f_is_force_and_the_global_f_stays_a_file() {
+        assert_eq!(
+            rewrite(&["rcompose", "-f", "rm", "rm", "-sf", "web"]),
+            ["rcompose", "-f", "rm", "rm", "-s", "--force", "web"]
+        );
+        assert_eq!(
+            rewrite(&["rcompose", "-p", "x", "rm", "-f"]),
+            ["rcompose", "-p", "x", "rm", "--force"]
+        );
+        assert_eq!(
+            rewrite(&["rcompose", "up", "-f", "x"]),
+            ["rcompose", "up", "-f", "x"]
+        );
     }
 
     #[test]
