@@ -270,12 +270,7 @@ fn oneoff_service(project: &Project, args: &RunArgs) -> Result<DesiredService, S
     object.remove("container_name");
     object.remove("scale");
 
-    let config_files = project
-        .config_files
-        .iter()
-        .map(|path| path.display().to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let config_files = crate::plan::config_files_label(project);
     let context = ProjectContext {
         name: &project.name,
         working_dir: &project.working_dir,

@@ -79,14 +79,19 @@ impl Desired {
     }
 }
 
-/// The desired state of a loaded project.
-pub fn desired_state(project: &Project) -> Desired {
-    let config_files = project
+/// The `com.docker.compose.project.config_files` label's value: the files, comma-separated.
+pub fn config_files_label(project: &Project) -> String {
+    project
         .config_files
         .iter()
         .map(|path| path.display().to_string())
         .collect::<Vec<_>>()
-        .join(",");
+        .join(",")
+}
+
+/// The desired state of a loaded project.
+pub fn desired_state(project: &Project) -> Desired {
+    let config_files = config_files_label(project);
     let context = ProjectContext {
         name: &project.name,
         working_dir: &project.working_dir,

@@ -36,7 +36,9 @@ mod op;
 mod reconcile;
 mod service;
 
-pub use desired::{desired_state, from_model, Desired, DesiredNetwork, DesiredVolume};
+pub use desired::{
+    config_files_label, desired_state, from_model, Desired, DesiredNetwork, DesiredVolume,
+};
 pub use down::{dependency_map, plan_down, DownOptions};
 pub use observed::{observe, observe_for, Observed, ObservedContainer};
 pub use op::{Action, Cause, ContainerRef, FieldChange, Op, OpId, Plan};
