@@ -11,6 +11,7 @@ mod ls;
 mod output;
 mod progress;
 mod ps;
+mod timings;
 mod up;
 mod validate;
 

@@ -181,6 +181,9 @@ pub struct ContainerSummary {
     pub labels: Labels,
     /// The names of the networks the container is attached to.
     pub networks: Vec<String>,
+    // engine performance: the list call carries the mounts, so observing needs no inspect
+    /// Its mounts (volumes, binds, tmpfs), as the list call shows them.
+    pub mounts: Vec<MountInfo>,
 }
 
 /// The result of a container's health check, when it has one.
@@ -784,4 +787,26 @@ pub struct ImageInfo {
     pub volumes: Vec<String>,
     pub os: String,
     pub architecture: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine performance
+
+impl ContainerInfo {
+    /// The list call's view of an inspected container (without the status text, and with
+    /// `created` 0: the inspect call gives it as text).
+    pub fn into_summary(self) -> ContainerSummary {
+        ContainerSummary {
+            id: self.id,
+            name: self.name,
+            image: self.image,
+            image_id: self.image_id,
+            status: self.state.status,
+            status_text: String::new(),
+            created: 0,
+            labels: self.labels,
+            networks: self.networks.into_keys().collect(),
+            mounts: self.mounts,
+        }
+    }
 }
