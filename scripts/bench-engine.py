@@ -444,6 +444,11 @@ def main():
     load = os.getloadavg()
     print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", file=sys.stderr, flush=True)
     print_table(results)
+    print()
+    print("every run (seconds):")
+    for label, key, _, _ in CASES:
+        runs = "  ".join(f"{c.name} " + " ".join(f"{t:.3f}" for t in results[c.name][key]) for c in contenders)
+        print(f"  {label:<26} {runs}")
     print_timings(results, contenders[0])
 
 
