@@ -18,6 +18,10 @@ Contenders:
 
 Targets: rcompose/floor <= 1.1 (engine-work cases), rcompose/v2 <= 1.0 (no-op up: <= 0.3).
 
+rcompose runs with RCOMPOSE_TIMINGS=1: after the table, its phase timings (own work, engine
+calls per phase) are printed for the median run of each case. The load average is printed
+before and after: the machine may be shared, so compare ratios measured in the same run.
+
 Containers run `rcompose-test/busybox:latest` (`sleep 100000`, `init: true`, so stop is fast);
 the image is made first by scripts/test-image.sh. Every contender runs on its own uniquely named
 projects, and every project is cleaned up in a `finally:`, by the tool's own `down -v -t 0` and by
@@ -204,18 +208,21 @@ def write_compose(path, n, chain):
         f.write("\n".join(lines) + "\n")
 
 
-def run_cli(argv, cwd):
-    """Wall seconds of one CLI run; raises BenchError if it fails."""
+def run_cli(argv, cwd, env=None):
+    """Wall seconds of one CLI run and its `timings:` line (or None); raises BenchError if it
+    fails."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         proc = subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=errors)
+                              stdout=subprocess.DEVNULL, stderr=errors, env=env)
         elapsed = time.perf_counter() - start
+        errors.seek(0)
+        err = errors.read().decode(errors="replace")
         if proc.returncode != 0:
-            errors.seek(0)
-            err = errors.read().decode(errors="replace")[-2000:]
-            raise BenchError(f"command failed ({proc.returncode}): {' '.join(argv)}\n{err}")
-    return elapsed
+            raise BenchError(f"command failed ({proc.returncode}): {' '.join(argv)}\n{err[-2000:]}")
+    timings = next((line[len("timings: "):] for line in err.splitlines()
+                    if line.startswith("timings: ")), None)
+    return elapsed, timings
 
 
 def timed(fn, *args):
@@ -225,12 +232,20 @@ def timed(fn, *args):
 
 
 class Cli:
-    def __init__(self, name, exe, workdir, wide_file, chain_file, tag):
+    def __init__(self, name, exe, workdir, wide_file, chain_file, tag, env=None):
         self.name = name
         self.exe = exe
         self.cwd = workdir
         self.wide = (f"{tag}w", wide_file)
         self.chain = (f"{tag}c", chain_file)
+        self.env = None if env is None else {**os.environ, **env}
+        self.timings = {}  # case -> [timings line per run]
+
+    def run(self, case, argv):
+        elapsed, timings = run_cli(argv, self.cwd, self.env)
+        if case is not None:
+            self.timings.setdefault(case, []).append(timings)
+        return elapsed
 
     def projects(self):
         return [self.wide, self.chain]
@@ -240,25 +255,25 @@ class Cli:
         return [self.exe, "-p", project, "-f", file, *args]
 
     def up_wide(self):
-        return run_cli(self.cmd(self.wide, "up", "-d"), self.cwd)
+        return self.run("up_wide", self.cmd(self.wide, "up", "-d"))
 
     def noop_wide(self):
-        return run_cli(self.cmd(self.wide, "up", "-d"), self.cwd)
+        return self.run("noop_wide", self.cmd(self.wide, "up", "-d"))
 
     def down_wide(self):
-        return run_cli(self.cmd(self.wide, "down", "-v", "-t", "0"), self.cwd)
+        return self.run("down_wide", self.cmd(self.wide, "down", "-v", "-t", "0"))
 
     def up_chain(self):
-        return run_cli(self.cmd(self.chain, "up", "-d"), self.cwd)
+        return self.run("up_chain", self.cmd(self.chain, "up", "-d"))
 
     def down_chain(self):
-        return run_cli(self.cmd(self.chain, "down", "-v", "-t", "0"), self.cwd)
+        return self.run(None, self.cmd(self.chain, "down", "-v", "-t", "0"))
 
     def cleanup(self):
         errors = []
         for proj in self.projects():
             try:
-                run_cli(self.cmd(proj, "down", "-v", "-t", "0"), self.cwd)
+                self.run(None, self.cmd(proj, "down", "-v", "-t", "0"))
             except BenchError as e:
                 errors.append(str(e))
             api_cleanup(proj[0])
@@ -315,7 +330,8 @@ def build_rcompose(given):
     print("building rcompose (cargo build --release)...", file=sys.stderr, flush=True)
     if subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT).returncode != 0:
         sys.exit("cargo build --release failed")
-    return os.path.join(ROOT, "target", "release", "rcompose")
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    return os.path.join(os.path.abspath(target), "release", "rcompose")
 
 
 CASES = [
@@ -337,6 +353,25 @@ def one_run(contenders, results):
         leftover = [p for p in c.projects() if list_project(p)]
         if leftover:
             raise BenchError(f"{c.name}: containers left after down: {leftover}")
+
+
+def median_index(values):
+    """The index of the (lower) median of `values`."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    return order[(len(order) - 1) // 2]
+
+
+def print_timings(results, cli):
+    """rcompose's own account of the median run of each case (RCOMPOSE_TIMINGS)."""
+    print()
+    print(f"{cli.name} phase timings (RCOMPOSE_TIMINGS=1), median run of each case:")
+    for label, key, _, _ in CASES:
+        lines = cli.timings.get(key) or []
+        times = results[cli.name][key]
+        if not lines or len(lines) != len(times):
+            continue
+        line = lines[median_index(times)]
+        print(f"  {label:<26} {line or '(no timings line)'}")
 
 
 def print_table(results):
@@ -378,7 +413,7 @@ def main():
     base = f"rcbench{os.getpid()}x"
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=POOL)
     contenders = [
-        Cli("rcompose", rc, tmp, wide_file, chain_file, base + "rc"),
+        Cli("rcompose", rc, tmp, wide_file, chain_file, base + "rc", env={"RCOMPOSE_TIMINGS": "1"}),
         Cli("v2", v2, tmp, wide_file, chain_file, base + "v2"),
         Floor(base + "fl", pool),
     ]
@@ -406,7 +441,15 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     if failed:
         sys.exit(1)
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", file=sys.stderr, flush=True)
     print_table(results)
+    print()
+    print("every run (seconds):")
+    for label, key, _, _ in CASES:
+        runs = "  ".join(f"{c.name} " + " ".join(f"{t:.3f}" for t in results[c.name][key]) for c in contenders)
+        print(f"  {label:<26} {runs}")
+    print_timings(results, contenders[0])
 
 
 if __name__ == "__main__":

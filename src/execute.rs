@@ -439,7 +439,10 @@ where
         }
     }
     let mut state = vec![State::Pending; count];
-    let mut ready: BTreeSet<usize> = (0..count).filter(|i| waiting[*i] == 0).collect();
+    let mut ready = ReadyQueue::default();
+    for index in (0..count).filter(|i| waiting[*i] == 0) {
+        ready.insert(index);
+    }
     let (cancel, cancelled) = watch::channel(false);
     let cap = options.concurrency.max(1);
     let mut writes_in_flight = 0usize;
@@ -450,7 +453,6 @@ where
         if !stopping {
             let startable: Vec<usize> = ready
                 .iter()
-                .copied()
                 .filter(|i| !plan.ops[*i].action.is_write() || writes_in_flight < cap)
                 .collect();
             for index in startable {
@@ -476,6 +478,7 @@ where
         let Some(done) = in_flight.next().await else {
             break;
         };
+        ready.next_generation();
         let index = done.index;
         state[index] = State::Finished;
         if plan.ops[index].action.is_write() {
@@ -540,6 +543,43 @@ where
     Report { outcomes }
 }
 
+/// The operations ready to start, in the order they start: those that the latest completion
+/// made ready first, in plan order among themselves. A container's start thus follows its
+/// create at once (and a remove its stop), as in a pipeline, instead of waiting behind every
+/// other create: the engine gets a mix of creates and starts, as `docker compose` and a
+/// create-then-start loop give it, rather than all the creates and then all the starts.
+#[derive(Default)]
+struct ReadyQueue {
+    order: BTreeSet<(std::cmp::Reverse<u64>, usize)>,
+    generation_of: HashMap<usize, u64>,
+    generation: u64,
+}
+
+impl ReadyQueue {
+    /// Operations inserted from now on start before those inserted until now.
+    fn next_generation(&mut self) {
+        self.generation += 1;
+    }
+
+    fn insert(&mut self, index: usize) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = self.generation_of.entry(index) {
+            entry.insert(self.generation);
+            self.order
+                .insert((std::cmp::Reverse(self.generation), index));
+        }
+    }
+
+    fn remove(&mut self, index: &usize) {
+        if let Some(generation) = self.generation_of.remove(index) {
+            self.order.remove(&(std::cmp::Reverse(generation), *index));
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.order.iter().map(|(_, index)| *index)
+    }
+}
+
 /// Marks everything that waits (transitively) on `failed` as skipped because of it.
 fn skip_dependents(
     plan: &Plan,
@@ -547,7 +587,7 @@ fn skip_dependents(
     dependents: &[Vec<usize>],
     waiting: &mut [usize],
     outcomes: &mut [Outcome],
-    ready: &mut BTreeSet<usize>,
+    ready: &mut ReadyQueue,
 ) {
     let mut queue: VecDeque<(usize, OpId)> = dependents[failed]
         .iter()

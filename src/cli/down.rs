@@ -15,6 +15,7 @@ use clap::{Args, ValueEnum};
 
 use super::engine_session::{self as session, Interrupt};
 use super::lifecycle::run_plan;
+use super::timings::Timings;
 use super::{exit, GlobalOptions};
 use crate::engine::{ContainerSummary, Engine, PROJECT_LABEL};
 use crate::execute::{ExecError, OnError};
@@ -49,6 +50,7 @@ pub enum Rmi {
 }
 
 pub fn run(global: &GlobalOptions, args: &DownArgs) -> u8 {
+    let mut timings = Timings::start();
     let scope = match session::load_optional(global) {
         Ok(scope) => scope,
         Err(code) => return code,
@@ -57,12 +59,14 @@ pub fn run(global: &GlobalOptions, args: &DownArgs) -> u8 {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
+    timings.own("load");
     runtime.block_on(async {
         let interrupt = Interrupt::install();
         let engine = match session::connect().await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
+        timings.engine("connect", engine.calls());
         let _lock = if global.dry_run {
             None
         } else {
@@ -71,6 +75,7 @@ pub fn run(global: &GlobalOptions, args: &DownArgs) -> u8 {
                 Err(code) => return code,
             }
         };
+        timings.own("lock");
         let observed = match observe(&engine, &scope.name).await {
             Ok(observed) => observed,
             Err(error) => {
@@ -78,6 +83,7 @@ pub fn run(global: &GlobalOptions, args: &DownArgs) -> u8 {
                 return exit::FAILURE;
             }
         };
+        timings.engine("observe", engine.calls());
         let desired = scope.desired();
         let mut warnings = Vec::new();
         let images = match args.rmi {
@@ -100,6 +106,8 @@ pub fn run(global: &GlobalOptions, args: &DownArgs) -> u8 {
         );
         plan.warnings.extend(warnings);
         keep_shared_networks(&engine, &mut plan).await;
+        // The plan, with the inspect of each network to remove (who else is on it).
+        timings.engine("plan", engine.calls());
         if observed.containers.is_empty()
             && observed.networks.is_empty()
             && observed.volumes.is_empty()
@@ -110,7 +118,7 @@ pub fn run(global: &GlobalOptions, args: &DownArgs) -> u8 {
                 scope.name
             );
         }
-        run_plan(
+        let code = run_plan(
             global,
             &engine,
             &interrupt,
@@ -119,7 +127,10 @@ pub fn run(global: &GlobalOptions, args: &DownArgs) -> u8 {
             OnError::ContinueIndependent,
             network_in_use,
         )
-        .await
+        .await;
+        timings.engine("execute", engine.calls());
+        timings.print();
+        code
     })
 }
 

@@ -26,6 +26,7 @@ mod ps;
 mod pull;
 mod run;
 mod service_args;
+mod timings;
 mod top;
 mod up;
 mod validate;

@@ -23,6 +23,7 @@ use clap::Args;
 use super::attach::{self, AttachOptions};
 use super::engine_session::{self as session, Interrupt, Interruptible, INTERRUPTED};
 use super::progress::{Mark, Reporter};
+use super::timings::Timings;
 use super::{exit, GlobalOptions};
 use crate::build::ServiceBuild;
 use crate::engine::{ContainerStatus, Engine, HealthStatus, ProjectFilter};
@@ -93,6 +94,7 @@ pub struct UpArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
+    let mut timings = Timings::start();
     let detach = args.detach || args.wait;
     let abort = args.abort_on_container_exit || args.exit_code_from.is_some();
     if detach && (abort || args.abort_on_container_failure) {
@@ -138,12 +140,14 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
         Err(code) => return code,
     };
     let desired = desired_state(project);
+    timings.own("load");
     runtime.block_on(async {
         let interrupt = Interrupt::install();
         let engine = match session::connect().await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
+        timings.engine("connect", engine.calls());
         let lock = if global.dry_run {
             None
         } else {
@@ -152,6 +156,7 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
                 Err(code) => return code,
             }
         };
+        timings.own("lock");
         // Log output of this run only, when attaching: from a second before it started.
         let since = unix_now().saturating_sub(1);
         let observed = match observe_for(&engine, &desired).await {
@@ -161,7 +166,9 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
                 return exit::FAILURE;
             }
         };
+        timings.engine("observe", engine.calls());
         let mut plan = reconcile(&desired, &observed, &options);
+        timings.own("plan");
         let (builds, mut problems, mut unchecked) =
             images_to_build(project, &desired, &observed, &options, args);
         unchecked.extend(builds.iter().map(|(build, _)| build.image.clone()));
@@ -170,7 +177,9 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
         });
         unchecked.extend(pulls.iter().map(|(_, image, _)| image.clone()));
         problems.extend(preflight(&engine, &desired, &observed, &plan, &unchecked).await);
+        timings.engine("preflight", engine.calls());
         if global.dry_run {
+            timings.print();
             for (service, image, _) in &pulls {
                 println!("pull image {image} (service {service})");
             }
@@ -276,13 +285,16 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
             ..ExecuteOptions::default()
         };
         let report = execute(&wrapped, &plan, &execute_options, &reporter).await;
+        timings.engine("execute", engine.calls());
         if interrupt.is_interrupted() {
             reporter.finish();
+            timings.print();
             session::print_summary("up", &report, true);
             return INTERRUPTED;
         }
         if !report.is_success() {
             reporter.finish();
+            timings.print();
             session::print_summary("up", &report, false);
             return exit::FAILURE;
         }
@@ -297,6 +309,8 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
             )
             .await;
             reporter.finish();
+            timings.engine("wait", engine.calls());
+            timings.print();
             return match result {
                 Ok(()) => exit::OK,
                 Err(_) if interrupt.is_interrupted() => INTERRUPTED,
@@ -307,6 +321,8 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
             };
         }
         reporter.finish();
+        // Attached, the line comes before the logs.
+        timings.print();
         if detach || args.no_start {
             return exit::OK;
         }
@@ -453,6 +469,30 @@ pub async fn preflight<E: Engine>(
             _ => None,
         })
         .collect();
+    // The names to create that are not the project's containers: one call for them all.
+    let foreign_names: Vec<String> = plan
+        .ops
+        .iter()
+        .filter_map(|op| match &op.action {
+            Action::CreateContainer { spec, .. }
+                if !observed.containers.iter().any(|c| c.name == spec.name) =>
+            {
+                Some(spec.name.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let taken = if foreign_names.is_empty() {
+        Vec::new()
+    } else {
+        match engine.containers_named(&foreign_names).await {
+            Ok(taken) => taken,
+            Err(error) => {
+                problems.push(error.to_string());
+                Vec::new()
+            }
+        }
+    };
     for op in &plan.ops {
         match &op.action {
             Action::CreateContainer { service, spec, .. } => {
@@ -468,22 +508,16 @@ pub async fn preflight<E: Engine>(
                     ));
                 }
                 let ours = observed.containers.iter().any(|c| c.name == spec.name);
-                if !ours {
-                    match engine.inspect_container(&spec.name).await {
-                        Ok(found) => {
-                            let owner = found
-                                .labels
-                                .get(crate::engine::PROJECT_LABEL)
-                                .map_or("no project".to_string(), |p| format!("project `{p}`"));
-                            problems.push(format!(
-                                "container name `{}` (service `{service}`) is already in use by container {} of {owner}: remove or rename that container, or set another `container_name`",
-                                spec.name,
-                                short_id(&found.id)
-                            ));
-                        }
-                        Err(error) if error.is_not_found() => {}
-                        Err(error) => problems.push(error.to_string()),
-                    }
+                if let Some(found) = taken.iter().find(|c| !ours && c.name == spec.name) {
+                    let owner = found
+                        .labels
+                        .get(crate::engine::PROJECT_LABEL)
+                        .map_or("no project".to_string(), |p| format!("project `{p}`"));
+                    problems.push(format!(
+                        "container name `{}` (service `{service}`) is already in use by container {} of {owner}: remove or rename that container, or set another `container_name`",
+                        spec.name,
+                        short_id(&found.id)
+                    ));
                 }
             }
             Action::CreateNetwork(spec) if recreated_networks.contains(spec.name.as_str()) => {}

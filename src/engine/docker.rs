@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::errors::Error as BollardError;
@@ -48,6 +50,10 @@ pub struct DockerEngine {
     docker: Docker,
     host: String,
     client_api_version: String,
+    /// The engine's `/version` answer, from the negotiation: asking again would cost a call.
+    version: EngineVersion,
+    /// Requests sent so far (the negotiation's included), for `RCOMPOSE_TIMINGS`.
+    calls: Arc<AtomicU64>,
 }
 
 /// A parsed `DOCKER_HOST`.
@@ -116,33 +122,39 @@ impl DockerEngine {
     /// API 1.41 (Docker 20.10) on work.
     pub async fn connect_to(host: &str, timeout: Duration) -> Result<Self, EngineError> {
         let unreachable = |message: String| EngineError::unreachable(host, message);
-        let docker = match parse_docker_host(host).map_err(&unreachable)? {
-            EngineAddress::Unix(path) => {
-                if !Path::new(&path).exists() {
-                    return Err(unreachable(format!("no socket at {path}")));
-                }
-                Docker::connect_with_unix(
-                    &format!("unix://{path}"),
-                    REQUEST_TIMEOUT.as_secs(),
-                    bollard::API_DEFAULT_VERSION,
-                )
+        let address = parse_docker_host(host).map_err(&unreachable)?;
+        let client = |version: &bollard::ClientVersion| match &address {
+            EngineAddress::Unix(path) => Docker::connect_with_unix(
+                &format!("unix://{path}"),
+                REQUEST_TIMEOUT.as_secs(),
+                version,
+            ),
+            EngineAddress::Tcp(address) => Docker::connect_with_http(
+                &format!("tcp://{address}"),
+                REQUEST_TIMEOUT.as_secs(),
+                version,
+            ),
+        };
+        match &address {
+            EngineAddress::Unix(path) if !Path::new(path).exists() => {
+                return Err(unreachable(format!("no socket at {path}")));
             }
-            EngineAddress::Tcp(address) => {
-                if std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|value| !value.is_empty()) {
-                    return Err(unreachable(
-                        "TLS engines (DOCKER_TLS_VERIFY) are not supported".to_string(),
-                    ));
-                }
-                Docker::connect_with_http(
-                    &format!("tcp://{address}"),
-                    REQUEST_TIMEOUT.as_secs(),
-                    bollard::API_DEFAULT_VERSION,
-                )
+            EngineAddress::Tcp(_)
+                if std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|value| !value.is_empty()) =>
+            {
+                return Err(unreachable(
+                    "TLS engines (DOCKER_TLS_VERIFY) are not supported".to_string(),
+                ));
             }
+            _ => {}
         }
-        .map_err(|error| unreachable(describe(&error)))?;
+        let docker =
+            client(bollard::API_DEFAULT_VERSION).map_err(|error| unreachable(describe(&error)))?;
 
-        let docker = match tokio::time::timeout(timeout, docker.negotiate_version()).await {
+        // The negotiation is the one `/version` call the docker CLI makes too (bollard's
+        // `negotiate_version` makes the same call but drops the answer, which `version()` would
+        // then ask for again): the lower of the engine's API version and bollard's.
+        let answer = match tokio::time::timeout(timeout, docker.version()).await {
             Err(_) => {
                 return Err(unreachable(format!(
                     "no answer within {}",
@@ -150,20 +162,47 @@ impl DockerEngine {
                 )))
             }
             Ok(Err(error)) => return Err(unreachable(describe(&error))),
-            Ok(Ok(docker)) => docker,
+            Ok(Ok(answer)) => answer,
         };
-        let version = docker.client_version();
-        let api_version = format!("{}.{}", version.major_version, version.minor_version);
+        let engine_api = answer.api_version.clone().unwrap_or_default();
+        let Some(engine_pair) = parse_api(&engine_api) else {
+            return Err(unreachable(format!(
+                "unreadable API version `{engine_api}` in the engine's /version answer"
+            )));
+        };
+        let ours = bollard::API_DEFAULT_VERSION;
+        let client_pair = (
+            u32::try_from(ours.major_version).unwrap_or(u32::MAX),
+            u32::try_from(ours.minor_version).unwrap_or(u32::MAX),
+        );
+        let (major, minor) = engine_pair.min(client_pair);
+        let api_version = format!("{major}.{minor}");
         if !super::api_at_least(&api_version, MIN_API.0, MIN_API.1) {
             return Err(EngineError::TooOld {
                 host: host.to_string(),
                 api_version,
             });
         }
+        let negotiated = bollard::ClientVersion {
+            major_version: major as usize,
+            minor_version: minor as usize,
+        };
+        let docker = client(&negotiated).map_err(|error| unreachable(describe(&error)))?;
+        let calls = Arc::new(AtomicU64::new(1));
         Ok(DockerEngine {
-            docker: pin_api_version(docker, &api_version),
+            docker: pin_api_version(docker, &api_version, Arc::clone(&calls)),
             host: host.to_string(),
+            version: EngineVersion {
+                version: answer.version.unwrap_or_default(),
+                api_version: engine_api,
+                min_api_version: answer.min_api_version,
+                client_api_version: api_version.clone(),
+                os: answer.os.unwrap_or_default(),
+                arch: answer.arch.unwrap_or_default(),
+                kernel_version: answer.kernel_version,
+            },
             client_api_version: api_version,
+            calls,
         })
     }
 
@@ -177,10 +216,69 @@ impl DockerEngine {
         &self.client_api_version
     }
 
+    /// How many requests this engine (and its clones) has sent, the negotiation's included.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
     /// A client whose request timeout leaves room for an engine-side wait of `wait`.
     fn client_waiting(&self, wait: Duration) -> Docker {
         self.docker.clone().with_timeout(REQUEST_TIMEOUT + wait)
     }
+}
+
+/// A few prefixes that, between them, start every one of `names`: the longest common prefix of
+/// each group of names that share their first `-` part (at most 8 groups; more share one
+/// prefix, possibly empty).
+fn name_prefixes(names: &[String]) -> Vec<String> {
+    fn common<'a>(names: impl Iterator<Item = &'a String>) -> String {
+        let mut prefix: Option<&str> = None;
+        for name in names {
+            prefix = Some(match prefix {
+                None => name,
+                Some(prefix) => {
+                    let same = prefix
+                        .char_indices()
+                        .zip(name.chars())
+                        .take_while(|((_, a), b)| a == b)
+                        .last()
+                        .map_or(0, |((at, c), _)| at + c.len_utf8());
+                    &prefix[..same]
+                }
+            });
+        }
+        prefix.unwrap_or_default().to_string()
+    }
+    let mut groups: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+    for name in names {
+        let head = name.split_inclusive('-').next().unwrap_or(name);
+        groups.entry(head).or_default().push(name);
+    }
+    if groups.len() > 8 {
+        return vec![common(names.iter())];
+    }
+    groups
+        .values()
+        .map(|group| common(group.iter().copied()))
+        .collect()
+}
+
+/// A literal for the engine's (Go) regular expressions.
+fn escape_regex(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_punctuation() && c != '_' && c != '-' {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// `1.41` → `(1, 41)`.
+fn parse_api(version: &str) -> Option<(u32, u32)> {
+    let (major, minor) = version.trim().split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
 /// The oldest engine API rcompose works with (Docker 20.10).
@@ -190,15 +288,22 @@ pub const MIN_API: (u32, u32) = (1, 41);
 /// bollard 0.21 builds its paths without the version (fussybeaver/bollard#736), so an engine
 /// would answer in its newest API rather than the one negotiated; a bollard that adds the
 /// prefix itself is left alone.
-fn pin_api_version(docker: Docker, version: &str) -> Docker {
-    pin_api_version_with_query(docker, version, String::new())
+fn pin_api_version(docker: Docker, version: &str, calls: Arc<AtomicU64>) -> Docker {
+    pin_api_version_with_query(docker, version, String::new(), calls)
 }
 
 /// [`pin_api_version`], also appending `extra_query` (encoded, `&`-joined) to every query: for
 /// parameters bollard can only send once (a build's repeated `extrahosts`).
-fn pin_api_version_with_query(docker: Docker, version: &str, extra_query: String) -> Docker {
+fn pin_api_version_with_query(
+    docker: Docker,
+    version: &str,
+    extra_query: String,
+    calls: Arc<AtomicU64>,
+) -> Docker {
     let prefix = format!("/v{version}");
     docker.with_request_modifier(move |mut request| {
+        // Every request is built once, here: the count of engine calls `RCOMPOSE_TIMINGS` shows.
+        calls.fetch_add(1, Ordering::Relaxed);
         let uri = request.uri();
         let versioned = uri.path().starts_with("/v1.");
         if versioned && extra_query.is_empty() {
@@ -714,6 +819,16 @@ fn health(health: Option<api::Health>) -> Option<Health> {
     })
 }
 
+fn mount_info(mount: api::MountPoint) -> MountInfo {
+    MountInfo {
+        kind: mount.typ.unwrap_or_default(),
+        name: mount.name.filter(|name| !name.is_empty()),
+        source: mount.source.unwrap_or_default(),
+        destination: mount.destination.unwrap_or_default(),
+        read_write: mount.rw.unwrap_or(false),
+    }
+}
+
 fn container_info(inspect: api::ContainerInspectResponse) -> ContainerInfo {
     let state = inspect.state.unwrap_or_default();
     let config = inspect.config.unwrap_or_default();
@@ -740,13 +855,7 @@ fn container_info(inspect: api::ContainerInspectResponse) -> ContainerInfo {
         .mounts
         .unwrap_or_default()
         .into_iter()
-        .map(|mount| MountInfo {
-            kind: mount.typ.unwrap_or_default(),
-            name: mount.name.filter(|name| !name.is_empty()),
-            source: mount.source.unwrap_or_default(),
-            destination: mount.destination.unwrap_or_default(),
-            read_write: mount.rw.unwrap_or(false),
-        })
+        .map(mount_info)
         .collect();
     ContainerInfo {
         id: inspect.id.unwrap_or_default(),
@@ -820,6 +929,12 @@ fn container_summary(summary: api::ContainerSummary) -> ContainerSummary {
                     .filter(|t| !t.is_empty())
                     .unwrap_or_else(|| "tcp".to_string()),
             })
+            .collect(),
+        mounts: summary
+            .mounts
+            .unwrap_or_default()
+            .into_iter()
+            .map(mount_info)
             .collect(),
     }
 }
@@ -959,20 +1074,8 @@ impl Engine for DockerEngine {
     }
 
     async fn version(&self) -> Result<EngineVersion, EngineError> {
-        let version = self
-            .docker
-            .version()
-            .await
-            .map_err(|error| call_error(EngineCall::Version, &self.host, error))?;
-        Ok(EngineVersion {
-            version: version.version.unwrap_or_default(),
-            api_version: version.api_version.unwrap_or_default(),
-            min_api_version: version.min_api_version,
-            client_api_version: self.client_api_version.clone(),
-            os: version.os.unwrap_or_default(),
-            arch: version.arch.unwrap_or_default(),
-            kernel_version: version.kernel_version,
-        })
+        // Asked at connect time: the engine's version does not change under a running command.
+        Ok(self.version.clone())
     }
 
     async fn list_containers(
@@ -1407,6 +1510,43 @@ impl Engine for DockerEngine {
             .map(|_| ())
             .map_err(|error| call_error(EngineCall::RemoveImage, reference, error))
     }
+
+    async fn containers_named(
+        &self,
+        names: &[String],
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
+        // One list call instead of an inspect per name. The engine's `name` filter is a
+        // regular expression on `/name`, compiled for every container it looks at, so the call
+        // asks for a few short prefixes (`^/proj-web-`), not one pattern per name (50 patterns
+        // cost the engine ~200 ms), and the exact names are picked here.
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let options = query::ListContainersOptions {
+            all: true,
+            filters: Some(HashMap::from([(
+                "name".to_string(),
+                name_prefixes(names)
+                    .iter()
+                    .map(|prefix| format!("^/{}", escape_regex(prefix)))
+                    .collect(),
+            )])),
+            ..Default::default()
+        };
+        let listed = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|error| call_error(EngineCall::ListContainers, &names.join(", "), error))?;
+        let mut found: Vec<ContainerSummary> = listed
+            .into_iter()
+            .map(container_summary)
+            .filter(|container| names.contains(&container.name))
+            .collect();
+        found.sort_by(|a, b| a.name.cmp(&b.name));
+        found.dedup_by(|a, b| a.id == b.id);
+        Ok(found)
+    }
 }
 
 // --- secrets and configs (engine differential area)
@@ -1574,6 +1714,38 @@ mod tests {
             seen[1].starts_with("GET /v1.41/containers/json?"),
             "then every call names the version: {seen:?}"
         );
+        // The negotiation's answer serves `version()`: no second call.
+        let version = engine.version().await.expect("version");
+        assert_eq!(
+            (
+                version.api_version.as_str(),
+                version.client_api_version.as_str()
+            ),
+            ("1.41", "1.41")
+        );
+        assert_eq!(version.version, "test");
+        assert_eq!(engine.calls(), 2, "the negotiation and the list");
+        let seen: Vec<String> = lines.try_iter().collect();
+        assert!(seen.is_empty(), "no call for version(): {seen:?}");
+    }
+
+    #[test]
+    fn name_prefixes_cover_every_name_with_few_patterns() {
+        let names: Vec<String> = (0..50)
+            .map(|i| format!("proj-s{i}-1"))
+            .chain(["custom.db".to_string(), "proj-web-1".to_string()])
+            .collect();
+        let prefixes = name_prefixes(&names);
+        assert_eq!(prefixes, vec!["custom.db".to_string(), "proj-".to_string()]);
+        for name in &names {
+            assert!(
+                prefixes.iter().any(|p| name.starts_with(p.as_str())),
+                "{name}"
+            );
+        }
+        let many: Vec<String> = (0..20).map(|i| format!("a{i}-x")).collect();
+        assert_eq!(name_prefixes(&many), vec!["a".to_string()]);
+        assert_eq!(escape_regex("proj.v2-web_1"), "proj\\.v2-web_1");
     }
 
     #[tokio::test]

@@ -710,6 +710,7 @@ impl FakeContainer {
             networks: self.endpoints.keys().cloned().collect(),
             command: self.command(),
             ports: self.ports(),
+            mounts: self.mounts(),
         }
     }
 
@@ -770,6 +771,39 @@ impl FakeContainer {
         ports
     }
 
+    /// The mounts as the engine reports them: the mount API's, and the binds (`source:target`
+    /// with a volume name as source is a volume, as the engine says).
+    fn mounts(&self) -> Vec<MountInfo> {
+        let binds = self.spec.binds.iter().filter_map(|bind| {
+            let mut parts = bind.splitn(3, ':');
+            let source = parts.next()?;
+            let target = parts.next()?;
+            let options = parts.next().unwrap_or_default();
+            let volume = !source.starts_with('/') && !source.starts_with('.');
+            Some(MountInfo {
+                kind: if volume { "volume" } else { "bind" }.to_string(),
+                name: volume.then(|| source.to_string()),
+                source: source.to_string(),
+                destination: target.to_string(),
+                read_write: !options.split(',').any(|option| option == "ro"),
+            })
+        });
+        self.spec
+            .mounts
+            .iter()
+            .map(|mount| MountInfo {
+                kind: mount.kind.as_str().to_string(),
+                name: (mount.kind == MountKind::Volume)
+                    .then(|| mount.source.clone())
+                    .flatten(),
+                source: mount.source.clone().unwrap_or_default(),
+                destination: mount.target.clone(),
+                read_write: !mount.read_only,
+            })
+            .chain(binds)
+            .collect()
+    }
+
     fn info(&self) -> ContainerInfo {
         let running = self.running();
         ContainerInfo {
@@ -819,20 +853,7 @@ impl FakeContainer {
                     )
                 })
                 .collect(),
-            mounts: self
-                .spec
-                .mounts
-                .iter()
-                .map(|mount| MountInfo {
-                    kind: mount.kind.as_str().to_string(),
-                    name: (mount.kind == MountKind::Volume)
-                        .then(|| mount.source.clone())
-                        .flatten(),
-                    source: mount.source.clone().unwrap_or_default(),
-                    destination: mount.target.clone(),
-                    read_write: !mount.read_only,
-                })
-                .collect(),
+            mounts: self.mounts(),
         }
     }
 

@@ -226,6 +226,36 @@ pub trait Engine: Send + Sync {
     /// uses is a `Conflict`, a missing one `NotFound`. Never forced.
     fn remove_image(&self, reference: &str)
         -> impl Future<Output = Result<(), EngineError>> + Send;
+    // --- engine performance
+
+    /// The containers, of any project or of none, whose name is one of `names` (sorted by
+    /// name): `up`'s preflight asks whether the names it will create are free. This default
+    /// inspects each name; the real engine answers with one list call.
+    fn containers_named(
+        &self,
+        names: &[String],
+    ) -> impl Future<Output = Result<Vec<ContainerSummary>, EngineError>> + Send {
+        async move {
+            let mut found: Vec<ContainerInfo> = Vec::new();
+            for chunk in names.chunks(8) {
+                let answers = futures_util::future::join_all(
+                    chunk.iter().map(|name| self.inspect_container(name)),
+                )
+                .await;
+                for answer in answers {
+                    match answer {
+                        Ok(info) => found.push(info),
+                        Err(error) if error.is_not_found() => {}
+                        Err(error) => return Err(error),
+                    }
+                }
+            }
+            let mut found: Vec<ContainerSummary> =
+                found.into_iter().map(ContainerInfo::into_summary).collect();
+            found.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(found)
+        }
+    }
 }
 
 /// The stop timeout the engine applies when none is given.

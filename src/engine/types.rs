@@ -186,6 +186,9 @@ pub struct ContainerSummary {
     pub command: String,
     /// Its ports: published ones (while it runs) with their host side, exposed ones without.
     pub ports: Vec<ContainerPort>,
+    // engine performance: the list call carries the mounts, so observing needs no inspect
+    /// Its mounts (volumes, binds, tmpfs), as the list call shows them.
+    pub mounts: Vec<MountInfo>,
 }
 
 /// The result of a container's health check, when it has one.
@@ -827,4 +830,29 @@ pub struct ContainerPort {
     pub public_port: Option<u16>,
     /// `tcp`, `udp` or `sctp`.
     pub protocol: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine performance
+
+impl ContainerInfo {
+    /// The list call's view of an inspected container (without the status text, and with
+    /// `created` 0: the inspect call gives it as text).
+    pub fn into_summary(self) -> ContainerSummary {
+        ContainerSummary {
+            id: self.id,
+            name: self.name,
+            image: self.image,
+            image_id: self.image_id,
+            status: self.state.status,
+            status_text: String::new(),
+            created: 0,
+            labels: self.labels,
+            networks: self.networks.into_keys().collect(),
+            // Not in the inspect answer's shape; the name check does not need them.
+            command: String::new(),
+            ports: Vec::new(),
+            mounts: self.mounts,
+        }
+    }
 }

@@ -28,8 +28,9 @@ pub struct ObservedContainer {
     pub labels: Labels,
     /// The names of the networks it is attached to.
     pub networks: Vec<String>,
-    /// Its mounts, when it was inspected (`None` otherwise): a recreated container inherits
-    /// its predecessor's anonymous volumes, and a missing named volume means a recreate.
+    /// Its mounts (`None` when not known, e.g. a snapshot built by hand): a recreated
+    /// container inherits its predecessor's anonymous volumes, and a missing named volume
+    /// means a recreate. The list call carries them.
     pub mounts: Option<Vec<MountInfo>>,
 }
 
@@ -77,7 +78,7 @@ impl ObservedContainer {
             created: summary.created,
             labels: summary.labels,
             networks: summary.networks,
-            mounts: None,
+            mounts: Some(summary.mounts),
         }
     }
 
@@ -199,8 +200,8 @@ impl Observed {
     }
 }
 
-/// Lists the project's containers, networks and volumes, and inspects the containers for their
-/// mounts. Reads only.
+/// Lists the project's containers (with their mounts), networks and volumes: three calls, made
+/// at once, and no inspect. Reads only.
 pub async fn observe<E: Engine>(engine: &E, project_name: &str) -> Result<Observed, EngineError> {
     let filter = ProjectFilter::new(project_name);
     let (containers, networks, volumes) = tokio::try_join!(
@@ -212,21 +213,6 @@ pub async fn observe<E: Engine>(engine: &E, project_name: &str) -> Result<Observ
         .into_iter()
         .map(ObservedContainer::from_summary)
         .collect();
-    let mounts: Vec<Option<Vec<MountInfo>>> = stream::iter(containers.iter())
-        .map(|container| async move {
-            // A container removed since the list has nothing to inherit.
-            engine
-                .inspect_container(&container.id)
-                .await
-                .ok()
-                .map(|info| info.mounts)
-        })
-        .buffered(OBSERVE_CONCURRENCY)
-        .collect()
-        .await;
-    for (container, mounts) in containers.iter_mut().zip(mounts) {
-        container.mounts = mounts;
-    }
     containers.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Observed {
         project: project_name.to_string(),
@@ -246,18 +232,22 @@ pub async fn observe_for<E: Engine>(
     engine: &E,
     desired: &Desired,
 ) -> Result<Observed, EngineError> {
-    let mut observed = observe(engine, &desired.project).await?;
-    observed.api_version = Some(engine.version().await?.client_api_version);
-
+    // The project's objects and the images at once: each is a call or a few.
     let images: BTreeSet<&str> = desired.services.iter().map(|s| s.image.as_str()).collect();
-    let found: Vec<(String, Result<ImageInfo, EngineError>)> =
+    let inspect_images =
         stream::iter(images)
             .map(|reference| async move {
                 (reference.to_string(), engine.inspect_image(reference).await)
             })
             .buffered(OBSERVE_CONCURRENCY)
-            .collect()
-            .await;
+            .collect::<Vec<(String, Result<ImageInfo, EngineError>)>>();
+    let (observed, found, version) = tokio::join!(
+        observe(engine, &desired.project),
+        inspect_images,
+        engine.version()
+    );
+    let mut observed = observed?;
+    observed.api_version = Some(version?.client_api_version);
     for (reference, result) in found {
         match result {
             Ok(image) => {

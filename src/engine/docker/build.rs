@@ -1,6 +1,7 @@
 //! [`BuildEngine`] over bollard: `POST /build` with the classic builder.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use bollard::errors::Error as BollardError;
 use bollard::query_parameters as query;
@@ -85,8 +86,12 @@ impl BuildEngine for DockerEngine {
         on_output: &mut (dyn FnMut(BuildOutput) + Send),
     ) -> Result<String, EngineError> {
         let (options, extra_query) = build_options(spec)?;
-        let docker =
-            pin_api_version_with_query(self.docker.clone(), &self.client_api_version, extra_query);
+        let docker = pin_api_version_with_query(
+            self.docker.clone(),
+            &self.client_api_version,
+            extra_query,
+            Arc::clone(&self.calls),
+        );
         let body = bollard::body_full(bytes::Bytes::from(context.unwrap_or_default()));
         let mut stream = docker.build_image(options, None, Some(body));
         let mut image_id: Option<String> = None;
