@@ -40,7 +40,9 @@ fn build_options(spec: &BuildSpec) -> Result<(query::BuildImageOptions, String),
         cachefrom: (!spec.cache_from.is_empty()).then(|| spec.cache_from.clone()),
         pull: spec.pull.then(|| "1".to_string()),
         rm: true,
-        forcerm: false,
+        // A failed step's container too: it has no project label, so nothing would ever
+        // remove it (`docker build` leaves it unless `--force-rm`).
+        forcerm: true,
         buildargs: hash_map(&spec.build_args),
         shmsize: shm_size,
         labels: hash_map(&spec.labels),
