@@ -107,7 +107,11 @@ pub fn parse_raw_into(
             return Err(error(number, "bufio.Scanner: token too long".into()));
         }
         let Ok(text) = std::str::from_utf8(raw) else {
-            return Err(error(number, format!("invalid utf8 bytes at line {number}")));
+            let bytes: Vec<String> = raw.iter().map(u8::to_string).collect();
+            return Err(error(
+                number,
+                format!("invalid utf8 bytes at line {number}: [{}]", bytes.join(" ")),
+            ));
         };
         let text = if index == 0 {
             text.strip_prefix('\u{feff}').unwrap_or(text)
@@ -432,6 +436,49 @@ mod tests {
 
     fn one(text: &str) -> IndexMap<String, String> {
         parse(text, &no_env).unwrap()
+    }
+
+    fn raw(text: &[u8]) -> Result<Vec<(String, String)>, String> {
+        let lookup = |key: &str| (key == "SET").then(|| "from-env".to_string());
+        let mut vars = IndexMap::new();
+        parse_raw_into(text, &lookup, &mut vars)
+            .map(|()| vars.into_iter().collect())
+            .map_err(|e| format!("{}: {}", e.line, e.message))
+    }
+
+    /// `format: raw`, as docker compose v2.40.3 reads it (the differential fixture
+    /// `env-file-raw` compares the same with the reference binary).
+    #[test]
+    fn raw_format_takes_lines_literally() {
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            raw(b"\xef\xbb\xbfA=\"q\" # c\r\n  B='$X ${Y}'\\n \n# c\n\t# c\nSET\nUNSET\nC=x=y  \nD=\n"),
+            Ok(pairs(&[
+                ("A", "\"q\" # c"),
+                ("B", "'$X ${Y}'\\n "),
+                ("SET", "from-env"),
+                ("C", "x=y  "),
+                ("D", ""),
+            ]))
+        );
+        assert_eq!(raw(b""), Ok(vec![]));
+        assert_eq!(
+            raw(b"A=1\n  B = 2\n"),
+            Err("2: variable 'B ' contains whitespaces".into())
+        );
+        assert_eq!(
+            raw(b"A B\n"),
+            Err("1: variable 'A B' contains whitespaces".into())
+        );
+        assert_eq!(raw(b"=x\n"), Err("1: no variable name on line '=x'".into()));
+        assert_eq!(
+            raw(b"A=1\nB=\xff\n"),
+            Err("2: invalid utf8 bytes at line 2: [66 61 255]".into())
+        );
     }
 
     #[test]

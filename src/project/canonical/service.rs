@@ -613,9 +613,11 @@ fn environment(
                     Ok(text) => dotenv::parse_into(text, &lookup, &mut from_files).map(|_| ()),
                     Err(error) => {
                         diagnostics.push(
-                            Diagnostic::error(format!("env file `{resolved}` is not UTF-8: {error}"))
-                                .at(node.span)
-                                .path(path.key("env_file")),
+                            Diagnostic::error(format!(
+                                "env file `{resolved}` is not UTF-8: {error}"
+                            ))
+                            .at(node.span)
+                            .path(path.key("env_file")),
                         );
                         continue;
                     }
