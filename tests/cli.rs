@@ -338,5 +338,49 @@ fn an_unknown_service_is_a_usage_error_naming_the_services() {
             (Some(2), expected),
             "{command:?}"
         );
+/// docker compose v2 warns about every top-level `version` ("the attribute `version` is
+/// obsolete, it will be ignored, ..."). rcompose does use `"3"` and `"3.0"`–`"3.9"`: they choose
+/// the schema of that format, so warning that they are ignored would be false, and rcompose says
+/// nothing. Any other string (`"2.4"`, `"3.10"`, `"1"`) is ignored by rcompose too (the file is
+/// checked against the Compose Specification), and the warning says so in docker compose's words,
+/// located at the value. Either way stdout is the same as without `version`.
+#[test]
+fn version_warns_only_when_rcompose_ignores_it() {
+    let dir = TempDir::new("obsolete-version");
+    let body = "services:\n  a:\n    image: busybox\n";
+    dir.write("compose.yaml", body);
+    let reference = run_rcompose(dir.path(), &["config", "--format", "json"], &[]);
+    for version in ["\"3\"", "\"3.0\"", "\"3.9\""] {
+        dir.write("compose.yaml", &format!("version: {version}\n{body}"));
+        let out = run_rcompose(dir.path(), &["config", "--format", "json"], &[]);
+        assert_eq!(out.status.code(), Some(0), "{version}");
+        assert_eq!(text(&out.stderr), "", "{version}");
+        assert_eq!(out.stdout, reference.stdout, "{version}");
+    }
+    for version in ["\"2.4\"", "\"3.10\"", "\"1\""] {
+        dir.write("compose.yaml", &format!("version: {version}\n{body}"));
+        let out = run_rcompose(dir.path(), &["config", "--format", "json"], &[]);
+        assert_eq!(out.status.code(), Some(0), "{version}");
+        let underline = format!(
+            "{}┬{}",
+            "─".repeat(version.len() / 2),
+            "─".repeat((version.len() - 1) / 2)
+        );
+        let arrow = format!("{}╰── here", " ".repeat(version.len() / 2));
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "warning: compose.yaml:1:10: the attribute `version` is obsolete, it will be \
+                 ignored, please remove it to avoid potential confusion\n   \
+                 ╭─[compose.yaml:1:10]\n \
+                 1 │ version: {version}\n   \
+                 ·          {underline}\n   \
+                 ·          {arrow}\n \
+                 2 │ services:\n   \
+                 ╰────\n"
+            ),
+            "{version}"
+        );
+        assert_eq!(out.stdout, reference.stdout, "{version}");
     }
 }

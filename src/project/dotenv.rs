@@ -79,6 +79,79 @@ pub fn parse_into(
     Ok(parser.unset)
 }
 
+/// An `env_file` with `format: raw`, read as docker's `--env-file` reads a file (compose-go
+/// hands `raw` to the docker CLI's parser): each line is `KEY=VALUE` taken literally — no
+/// quotes, escapes, inline comments or interpolation, trailing blanks kept — after leading
+/// whitespace is trimmed; blank lines and lines starting with `#` are skipped; a bare `KEY` takes
+/// its value from `lookup` or is dropped. A key holding a space or tab, an empty key, a line
+/// that is not UTF-8 or longer than 64 KiB is an error, as in docker compose v2.40.3.
+pub fn parse_raw_into(
+    bytes: &[u8],
+    lookup: &dyn Fn(&str) -> Option<String>,
+    vars: &mut IndexMap<String, String>,
+) -> Result<(), DotenvError> {
+    let error = |line: usize, message: String| DotenvError {
+        line: line as u32,
+        column: 1,
+        message,
+        template: None,
+    };
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+        let number = index + 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.len() > 64 * 1024 {
+            return Err(error(number, "bufio.Scanner: token too long".into()));
+        }
+        let Ok(text) = std::str::from_utf8(raw) else {
+            let bytes: Vec<String> = raw.iter().map(u8::to_string).collect();
+            return Err(error(
+                number,
+                format!("invalid utf8 bytes at line {number}: [{}]", bytes.join(" ")),
+            ));
+        };
+        let text = if index == 0 {
+            text.strip_prefix('\u{feff}').unwrap_or(text)
+        } else {
+            text
+        };
+        let line = text.trim_start();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let has_blank = |s: &str| s.contains([' ', '\t']);
+        match line.split_once('=') {
+            None if has_blank(line) => {
+                return Err(error(
+                    number,
+                    format!("variable '{line}' contains whitespaces"),
+                ));
+            }
+            None => {
+                if let Some(value) = lookup(line) {
+                    vars.insert(line.to_string(), value);
+                }
+            }
+            Some(("", _)) => {
+                return Err(error(number, format!("no variable name on line '{line}'")));
+            }
+            Some((key, _)) if has_blank(key) => {
+                return Err(error(
+                    number,
+                    format!("variable '{key}' contains whitespaces"),
+                ));
+            }
+            Some((key, value)) => {
+                vars.insert(key.to_string(), value.to_string());
+            }
+        }
+    }
+    Ok(())
+}
+
 struct Parser<'a, 'b> {
     src: &'a str,
     lookup: &'b dyn Fn(&str) -> Option<String>,
@@ -363,6 +436,49 @@ mod tests {
 
     fn one(text: &str) -> IndexMap<String, String> {
         parse(text, &no_env).unwrap()
+    }
+
+    fn raw(text: &[u8]) -> Result<Vec<(String, String)>, String> {
+        let lookup = |key: &str| (key == "SET").then(|| "from-env".to_string());
+        let mut vars = IndexMap::new();
+        parse_raw_into(text, &lookup, &mut vars)
+            .map(|()| vars.into_iter().collect())
+            .map_err(|e| format!("{}: {}", e.line, e.message))
+    }
+
+    /// `format: raw`, as docker compose v2.40.3 reads it (the differential fixture
+    /// `env-file-raw` compares the same with the reference binary).
+    #[test]
+    fn raw_format_takes_lines_literally() {
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            raw(b"\xef\xbb\xbfA=\"q\" # c\r\n  B='$X ${Y}'\\n \n# c\n\t# c\nSET\nUNSET\nC=x=y  \nD=\n"),
+            Ok(pairs(&[
+                ("A", "\"q\" # c"),
+                ("B", "'$X ${Y}'\\n "),
+                ("SET", "from-env"),
+                ("C", "x=y  "),
+                ("D", ""),
+            ]))
+        );
+        assert_eq!(raw(b""), Ok(vec![]));
+        assert_eq!(
+            raw(b"A=1\n  B = 2\n"),
+            Err("2: variable 'B ' contains whitespaces".into())
+        );
+        assert_eq!(
+            raw(b"A B\n"),
+            Err("1: variable 'A B' contains whitespaces".into())
+        );
+        assert_eq!(raw(b"=x\n"), Err("1: no variable name on line '=x'".into()));
+        assert_eq!(
+            raw(b"A=1\nB=\xff\n"),
+            Err("2: invalid utf8 bytes at line 2: [66 61 255]".into())
+        );
     }
 
     #[test]

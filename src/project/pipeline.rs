@@ -458,6 +458,7 @@ fn read_compose_file(
             interpolate::interpolate(&mut doc, &lookup, diagnostics);
         }
         let kind = schema::select(&doc);
+        diagnostics.extend(schema::ignored_version(&doc, kind));
         diagnostics.extend(schema::validate(&doc, kind, options.strict));
         kept.push(doc);
     }

@@ -61,6 +61,27 @@ pub fn select(doc: &Node) -> SchemaKind {
     }
 }
 
+/// The warning for a `version` that rcompose does not use. docker compose v2 warns about every
+/// `version` ("the attribute `version` is obsolete, it will be ignored, ..."). rcompose uses
+/// `"3"` and `"3.0"`–`"3.9"` to choose that format's schema, so for those the warning would be
+/// false and none is given; any other string (`"2.4"`, `"3.10"`, `"1"`, ...) is ignored by
+/// rcompose as by docker compose, which says so in docker compose's words. A `version` that is
+/// not a string is a schema error instead.
+pub fn ignored_version(doc: &Node, kind: SchemaKind) -> Option<Diagnostic> {
+    let version = doc.get("version")?;
+    if kind != SchemaKind::Spec || version.as_str().is_none() {
+        return None;
+    }
+    Some(
+        Diagnostic::warning(
+            "the attribute `version` is obsolete, it will be ignored, please remove it to avoid \
+             potential confusion",
+        )
+        .at(version.span)
+        .path(KeyPath::root().key("version")),
+    )
+}
+
 /// Validates `doc`; every violation becomes a located diagnostic. For 3.x files, keys that only
 /// the Compose Specification knows are warnings, or errors when `strict`.
 pub fn validate(doc: &Node, kind: SchemaKind, strict: bool) -> Vec<Diagnostic> {

@@ -553,30 +553,47 @@ fn environment(
 ) -> Map<String, J> {
     let mut from_files: IndexMap<String, String> = IndexMap::new();
     if let Some(env_files) = service.get("env_file") {
-        let entries: Vec<(&Node, String, bool)> = match &env_files.value {
-            Value::Str(file) => vec![(env_files, file.clone(), true)],
+        // (node, path, required, format)
+        type Entry<'n> = (&'n Node, String, bool, Option<String>);
+        let entries: Vec<Entry> = match &env_files.value {
+            Value::Str(file) => vec![(env_files, file.clone(), true, None)],
             Value::Seq(items) => items
                 .iter()
                 .filter_map(|item| match &item.value {
-                    Value::Str(file) => Some((item, file.clone(), true)),
+                    Value::Str(file) => Some((item, file.clone(), true, None)),
                     Value::Map(_) => {
                         let file = item.get("path").and_then(Node::scalar_text)?;
                         let required = !matches!(
                             item.get("required").map(|r| &r.value),
                             Some(Value::Bool(false))
                         );
-                        Some((item, file, required))
+                        let format = item.get("format").and_then(Node::scalar_text);
+                        Some((item, file, required, format))
                     }
                     _ => None,
                 })
                 .collect(),
             _ => Vec::new(),
         };
-        for (node, file, required) in entries {
+        for (node, file, required, format) in entries {
             let resolved =
                 volumes::resolve_host_path(&file, context.project_dir, context.home.as_deref());
-            let text = match std::fs::read_to_string(&resolved) {
-                Ok(text) => text,
+            // compose-go knows the default dotenv format (no `format`, or an empty one) and
+            // `raw`; any other name fails the load, as in docker compose v2.40.3.
+            let raw = match format.as_deref() {
+                None | Some("") => false,
+                Some("raw") => true,
+                Some(other) => {
+                    diagnostics.push(
+                        Diagnostic::error(format!("unsupported env_file format \"{other}\""))
+                            .at(node.get("format").map_or(node.span, |f| f.span))
+                            .path(path.key("env_file")),
+                    );
+                    continue;
+                }
+            };
+            let bytes = match std::fs::read(&resolved) {
+                Ok(bytes) => bytes,
                 Err(_) if !required => continue,
                 Err(error) => {
                     diagnostics.push(
@@ -589,8 +606,25 @@ fn environment(
             };
             // The project environment resolves `${X}` first, then earlier files' keys.
             let lookup = |key: &str| context.environment.get(key).cloned();
-            match dotenv::parse_into(&text, &lookup, &mut from_files) {
-                Ok(_) => {}
+            let parsed = if raw {
+                dotenv::parse_raw_into(&bytes, &lookup, &mut from_files)
+            } else {
+                match std::str::from_utf8(&bytes) {
+                    Ok(text) => dotenv::parse_into(text, &lookup, &mut from_files).map(|_| ()),
+                    Err(error) => {
+                        diagnostics.push(
+                            Diagnostic::error(format!(
+                                "env file `{resolved}` is not UTF-8: {error}"
+                            ))
+                            .at(node.span)
+                            .path(path.key("env_file")),
+                        );
+                        continue;
+                    }
+                }
+            };
+            match parsed {
+                Ok(()) => {}
                 Err(error) => {
                     let display = std::path::Path::new(&resolved)
                         .strip_prefix(context.project_dir)
@@ -599,7 +633,7 @@ fn environment(
                     let file_id = sources.add(
                         resolved.clone().into(),
                         display.clone(),
-                        std::sync::Arc::from(text),
+                        std::sync::Arc::from(String::from_utf8_lossy(&bytes).as_ref()),
                     );
                     diagnostics.push(
                         Diagnostic::error(format!(
