@@ -338,6 +338,9 @@ fn an_unknown_service_is_a_usage_error_naming_the_services() {
             (Some(2), expected),
             "{command:?}"
         );
+    }
+}
+
 /// docker compose v2 warns about every top-level `version` ("the attribute `version` is
 /// obsolete, it will be ignored, ..."). rcompose does use `"3"` and `"3.0"`–`"3.9"`: they choose
 /// the schema of that format, so warning that they are ignored would be false, and rcompose says
