@@ -24,8 +24,11 @@ use crate::engine::{
 };
 use crate::plan::{Action, Op, OpId, Plan};
 
-/// The default cap on engine writes in flight.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The default cap on engine writes in flight. 16, not 8: on this project's 2-core machine kind
+/// (Docker 20.10), `up -d` of 50 containers took 10.07–10.36 s with 8 in flight, 9.44–9.78 s
+/// with 16 and 9.43–9.54 s without a cap (alternating runs, 2026-11-28); docker compose v2 has
+/// no cap on `up`. 16 keeps most of that gain while still bounding the engine's load.
+pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// What to do after an operation fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
