@@ -166,7 +166,7 @@ impl Resolver<'_, '_> {
         // The copy must not replay the extended file's tags on this service.
         merge::strip_tags(&mut merged);
         if merged.as_map().is_none() {
-            merged = Node::new(Value::Map(Mapping::new()), merged.span);
+            merged = Node::new(Value::Map(Mapping::default()), merged.span);
         }
         let (span, key_span, tag) = (local.span, local.key_span, local.tag.clone());
         merge::extend_service(&mut merged, local, name, self.diagnostics);
@@ -361,7 +361,7 @@ impl Resolver<'_, '_> {
                         value: Value::Map(services),
                         ..
                     }) => services,
-                    _ => Mapping::new(),
+                    _ => Mapping::default(),
                 };
                 for service in services.values_mut() {
                     rebase_service(service, &dir);

@@ -135,10 +135,12 @@ fn interpolate_string(
 }
 
 fn borrowed_segments_match(path: &[Segment], pattern: &[&str]) -> bool {
+    // Compared from the last segment, the one that differs most between patterns.
     path.len() == pattern.len()
         && pattern
             .iter()
             .zip(path)
+            .rev()
             .all(|(part, segment)| match (*part, segment) {
                 ("*", _) => true,
                 ("[]", Segment::Index(_)) => true,

@@ -147,10 +147,12 @@ pub fn merge_all(docs: impl IntoIterator<Item = Node>) -> (Node, Vec<Diagnostic>
     let mut merged: Option<Node> = None;
     let mut diagnostics = Vec::new();
     for doc in docs {
-        let base = merged.get_or_insert_with(|| Node::new(Value::Map(Mapping::new()), doc.span));
+        let base =
+            merged.get_or_insert_with(|| Node::new(Value::Map(Mapping::default()), doc.span));
         diagnostics.extend(merge(base, doc));
     }
-    let merged = merged.unwrap_or_else(|| Node::new(Value::Map(Mapping::new()), Span::default()));
+    let merged =
+        merged.unwrap_or_else(|| Node::new(Value::Map(Mapping::default()), Span::default()));
     (merged, diagnostics)
 }
 
@@ -399,7 +401,7 @@ impl Merger<'_> {
                 let key_span = node.key_span;
                 let mut context = node;
                 context.key_span = Some(context.span);
-                let mut map = Mapping::new();
+                let mut map = Mapping::default();
                 map.insert("context".to_string(), context);
                 Node {
                     value: Value::Map(map),
@@ -491,7 +493,7 @@ impl Merger<'_> {
         };
         let as_pool = |node: &Node| match &node.value {
             Value::Map(_) => node.clone(),
-            _ => Node::new(Value::Map(Mapping::new()), node.span),
+            _ => Node::new(Value::Map(Mapping::default()), node.span),
         };
         let mut pools: Vec<Node> = earlier.iter().map(as_pool).collect();
         let first_later = pools.len();
@@ -559,7 +561,7 @@ fn append(base: Node, overlay: Node) -> Node {
 }
 
 fn depends_on_default() -> Mapping {
-    let mut map = Mapping::new();
+    let mut map = Mapping::default();
     map.insert(
         "condition".to_string(),
         Node::new(Value::Str("service_started".to_string()), Span::default()),
@@ -576,7 +578,7 @@ fn names_to_mapping(node: Node, default: Option<&Mapping>) -> Node {
     let Value::Seq(items) = node.value else {
         return node;
     };
-    let mut map = Mapping::new();
+    let mut map = Mapping::default();
     for item in items {
         let Some(name) = item.scalar_text() else {
             continue;
@@ -685,11 +687,15 @@ fn unicity_walk(node: &mut Node, depth: usize, candidates: u64) {
         Value::Map(map) => {
             for (key, value) in map.iter_mut() {
                 let mut next = 0u64;
-                for (index, (pattern, _)) in rules.iter().enumerate() {
-                    if candidates & (1 << index) != 0
-                        && pattern
-                            .get(depth)
-                            .is_some_and(|part| *part == "*" || part == key)
+                // Only the rules still candidate (the set bits) are looked at.
+                let mut left = candidates;
+                while left != 0 {
+                    let index = left.trailing_zeros() as usize;
+                    left &= left - 1;
+                    if rules[index]
+                        .0
+                        .get(depth)
+                        .is_some_and(|part| *part == "*" || part == key)
                     {
                         next |= 1 << index;
                     }
@@ -1058,8 +1064,12 @@ pub fn parse_volume(spec: &str) -> Option<ShortVolume> {
             buffer.push(c);
             continue;
         }
-        let drive = buffer.chars().count() == 1 && buffer.chars().all(char::is_alphabetic);
-        if c == ':' && depth == 0 && !drive {
+        // A drive letter (`C:`) is one alphabetic character; looked at only at a `:`.
+        let drive = || {
+            let mut letters = buffer.chars();
+            letters.next().is_some_and(char::is_alphabetic) && letters.next().is_none()
+        };
+        if c == ':' && depth == 0 && !drive() {
             if buffer.is_empty() {
                 return None;
             }
@@ -1171,7 +1181,7 @@ mod tests {
 
     #[test]
     fn mapping_entries_become_sorted_key_value_items() {
-        let mut map = Mapping::new();
+        let mut map = Mapping::default();
         map.insert("B".into(), s("2"));
         map.insert("A".into(), Node::new(Value::Null, Span::default()));
         map.insert("C".into(), Node::new(Value::Int(3), Span::default()));

@@ -335,7 +335,7 @@ impl<'a> Builder<'a> {
         }
         let collection = if is_map {
             Collection::Map {
-                map: Mapping::new(),
+                map: Mapping::default(),
                 merges: Vec::new(),
                 merge_key: None,
                 key: None,
@@ -556,7 +556,8 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let mut result = Mapping::with_capacity(explicit.len() + merged.len());
+        let mut result =
+            Mapping::with_capacity_and_hasher(explicit.len() + merged.len(), Default::default());
         let mut merged = merged.into_iter().peekable();
         for (index, (name, node)) in explicit.into_iter().enumerate() {
             while let Some((_, name, node)) = merged.next_if(|(position, _, _)| *position <= index)
@@ -811,7 +812,12 @@ impl<'a> Builder<'a> {
 
     /// The span of one marker (1-based line and column, byte offset into the whole text).
     fn point(&self, mark: Marker) -> Span {
-        let shift = self.shifts.get(&mark.line()).copied().unwrap_or(0);
+        // Most files are never reindented: skip hashing the line for every marker.
+        let shift = if self.shifts.is_empty() {
+            0
+        } else {
+            self.shifts.get(&mark.line()).copied().unwrap_or(0)
+        };
         let col = mark.col().saturating_sub(shift);
         let (offset, line, col) = self.lines.locate(mark.line(), col);
         let len = self.text[offset..].chars().next().map_or(0, char::len_utf8);
