@@ -67,13 +67,9 @@ pub fn run(global: &GlobalOptions, args: &DownArgs) -> u8 {
             Err(code) => return code,
         };
         timings.engine("connect", engine.calls());
-        let _lock = if global.dry_run {
-            None
-        } else {
-            match session::lock_project(&scope.name, &interrupt).await {
-                Ok(lock) => Some(lock),
-                Err(code) => return code,
-            }
+        let _lock = match session::lock_unless_dry_run(global, &scope.name, &interrupt).await {
+            Ok(lock) => lock,
+            Err(code) => return code,
         };
         timings.own("lock");
         let observed = match observe(&engine, &scope.name).await {

@@ -241,6 +241,19 @@ fn flock(file: &File, blocking: bool) -> std::io::Result<bool> {
     }
 }
 
+/// The project's lock for a command that changes the project, or none for a `--dry-run`, which
+/// changes nothing.
+pub async fn lock_unless_dry_run(
+    global: &GlobalOptions,
+    project: &str,
+    interrupt: &Interrupt,
+) -> Result<Option<ProjectLock>, u8> {
+    if global.dry_run {
+        return Ok(None);
+    }
+    lock_project(project, interrupt).await.map(Some)
+}
+
 /// Takes the project's lock, waiting (and saying so) while another rcompose holds it. Ctrl-C
 /// while waiting exits 130.
 pub async fn lock_project(project: &str, interrupt: &Interrupt) -> Result<ProjectLock, u8> {

@@ -92,11 +92,7 @@ async fn context(global: &GlobalOptions, scope: Scope, services: &[String]) -> R
     session::check_services(&scope, services)?;
     let interrupt = Interrupt::install();
     let engine = session::connect().await?;
-    let lock = if global.dry_run {
-        None
-    } else {
-        Some(session::lock_project(&scope.name, &interrupt).await?)
-    };
+    let lock = session::lock_unless_dry_run(global, &scope.name, &interrupt).await?;
     let observed = observe(&engine, &scope.name).await.map_err(|error| {
         eprintln!("error: {error}");
         exit::FAILURE

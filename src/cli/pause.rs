@@ -33,13 +33,9 @@ fn run(global: &GlobalOptions, args: &PauseArgs, freeze: bool) -> u8 {
         false,
         async |scope: Scope, engine: DockerEngine| {
             let interrupt = Interrupt::install();
-            let _lock = if global.dry_run {
-                None
-            } else {
-                match session::lock_project(&scope.name, &interrupt).await {
-                    Ok(lock) => Some(lock),
-                    Err(code) => return code,
-                }
+            let _lock = match session::lock_unless_dry_run(global, &scope.name, &interrupt).await {
+                Ok(lock) => lock,
+                Err(code) => return code,
             };
             let containers = match daily_support::service_containers(
                 &engine,

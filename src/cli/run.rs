@@ -127,13 +127,9 @@ pub fn run(global: &GlobalOptions, args: &RunArgs) -> u8 {
             Ok(engine) => engine,
             Err(code) => return code,
         };
-        let lock = if global.dry_run {
-            None
-        } else {
-            match session::lock_project(&scope.name, &interrupt).await {
-                Ok(lock) => Some(lock),
-                Err(code) => return code,
-            }
+        let lock = match session::lock_unless_dry_run(global, &scope.name, &interrupt).await {
+            Ok(lock) => lock,
+            Err(code) => return code,
         };
         if let Err(code) =
             start_dependencies(&engine, global, &desired, &oneoff, args, &interrupt).await

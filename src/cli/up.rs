@@ -148,13 +148,9 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
             Err(code) => return code,
         };
         timings.engine("connect", engine.calls());
-        let lock = if global.dry_run {
-            None
-        } else {
-            match session::lock_project(&scope.name, &interrupt).await {
-                Ok(lock) => Some(lock),
-                Err(code) => return code,
-            }
+        let lock = match session::lock_unless_dry_run(global, &scope.name, &interrupt).await {
+            Ok(lock) => lock,
+            Err(code) => return code,
         };
         timings.own("lock");
         // Log output of this run only, when attaching: from a second before it started.
