@@ -7,6 +7,7 @@ pub mod diag;
 pub mod engine;
 pub mod execute;
 pub mod graph;
+pub mod heap;
 pub mod model;
 pub mod plan;
 pub mod project;
