@@ -24,17 +24,19 @@
 //! Hostile input is refused early and in bounded memory: nesting deeper than [`MAX_DEPTH`], and
 //! anchors and aliases that would copy more nodes than [`copy_budget`] allows (a "billion
 //! laughs"). The size of every anchored node is known when it closes, so a copy is refused
-//! before it is made. Parsing pulls events one at a time (`Parser::next_token`) rather than
+//! before it is made. Parsing pulls events one at a time (`Parser::next_token`, see [`events`]) rather than
 //! through `Parser::load`, whose receiver callbacks recurse once per nesting level and cannot
 //! stop early.
 
 use std::collections::{HashMap, HashSet};
 
 use indexmap::map::Entry;
-use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::parser::{Event, Tag};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 use super::node::{FileId, KeyPath, Mapping, Node, Span, Value};
+
+mod events;
 use crate::diag::Diagnostic;
 
 /// Deepest nesting of collections accepted. Compose files nest a dozen levels; yaml-rust2 itself
@@ -257,19 +259,14 @@ impl<'a> Builder<'a> {
     /// Reads `source` (the text, or its reindented copy) event by event. Errors other than the
     /// scanner's are collected in `self.errors`.
     fn run(&mut self, source: &str) -> Result<(), ScanError> {
-        let mut parser = Parser::new_from_str(source);
-        while self.errors.len() < MAX_ERRORS {
-            let (event, mark) = parser.next_token()?;
-            match self.event(event, mark) {
-                Ok(Flow::Continue) => {}
-                Ok(Flow::Done) => break,
-                Err(fatal) => {
-                    self.errors.push(*fatal);
-                    break;
-                }
+        events::for_each(source, |event, mark| match self.event(event, mark) {
+            Ok(Flow::Continue) => self.errors.len() < MAX_ERRORS,
+            Ok(Flow::Done) => false,
+            Err(fatal) => {
+                self.errors.push(*fatal);
+                false
             }
-        }
-        Ok(())
+        })
     }
 
     fn result(self) -> Result<Vec<Node>, Vec<Diagnostic>> {
