@@ -204,6 +204,8 @@ pub fn run() -> ExitCode {
 }
 
 pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    // Nearly every command loads the project, which compiles a schema.
+    crate::project::schema::prepare_in_background();
     let args = service_args::rewrite_short_options(args.into_iter().collect());
     let parsed = help::with_grouped_help(Cli::command())
         .try_get_matches_from(args)

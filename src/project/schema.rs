@@ -50,6 +50,20 @@ impl std::fmt::Display for SchemaKind {
 /// Picks the schema from the document's `version` key: `"3"` and `"3.0"`–`"3.9"` select their 3.x
 /// format; anything else (no version, `"2.4"`, `"3.10"`, `"1"`, a number) the Compose
 /// Specification, as docker compose v2 ignores `version` altogether.
+/// Prepares, on a second thread, what the first validation needs whatever the file holds: the
+/// Compose Specification's target (every file is checked against it) and jsonschema's draft-7
+/// meta-schema validator (compiling a schema checks it against the meta-schema). Together they are
+/// a third of what `config -q` on a small file costs; meanwhile the command line is parsed and the
+/// files read, parsed and interpolated. Best effort: without the thread, the first use builds them.
+pub fn prepare_in_background() {
+    let _ = std::thread::Builder::new()
+        .name("schema-prepare".into())
+        .spawn(|| {
+            let _ = target(SchemaKind::Spec);
+            jsonschema::draft7::meta::is_valid(&serde_json::Value::Bool(true))
+        });
+}
+
 pub fn select(doc: &Node) -> SchemaKind {
     match doc.get("version").and_then(Node::as_str) {
         Some("3") => SchemaKind::V3(0),
