@@ -527,3 +527,61 @@ fn a_1000_service_file_parses_in_milliseconds() {
         "building the tree costs too much: {full:?} against {events_only:?}"
     );
 }
+
+/// A comment long enough to push a text over the size from which it is scanned on a second
+/// thread (64 KiB), while adding no event.
+fn large_padding() -> String {
+    "# padding: a text this long is scanned on a second thread while nodes are built\n".repeat(1000)
+}
+
+#[test]
+fn a_text_scanned_on_a_second_thread_reads_exactly_as_one_scanned_in_place() {
+    let padding = large_padding();
+    assert!(padding.len() > 64 * 1024);
+    let cases = [
+        // Two documents, anchors, merges, multi-line scalars.
+        SMALL_PROJECT.to_string(),
+        // A duplicate key (found while building) before a scanner error (`@` cannot start a
+        // plain scalar): both reported, the scan stops at the error.
+        "services:\n  web:\n    image: a\n    image: b\n    command: @bad\n".to_string(),
+        // More errors than are collected before giving up on a file.
+        format!(
+            "services:\n  web:\n{}",
+            (0..150)
+                .map(|i| format!("    k{}: 1\n    k{}: 2\n", i, i))
+                .collect::<String>()
+        ),
+        // Refused while building: nesting deeper than allowed.
+        format!("a: {}{}\n", "[".repeat(300), "]".repeat(300)),
+    ];
+    for case in cases {
+        let large = format!("{case}{padding}");
+        let in_place = format!("{:?}", parse(&case, 0));
+        let threaded = format!("{:?}", parse(&large, 0));
+        assert_eq!(in_place, threaded, "{case}");
+    }
+}
+
+#[test]
+fn a_large_alias_bomb_is_refused_as_fast_on_the_scanning_thread() {
+    let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let previous = (b'a' + i - 1) as char;
+        let name = (b'a' + i) as char;
+        text.push_str(&format!(
+            "{name}: &{name} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}]\n"
+        ));
+    }
+    text.push_str(&large_padding());
+    let started = Instant::now();
+    let errors = expect_err(&text);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        errors.iter().any(|e| e.message.contains("alias")),
+        "{errors:#?}"
+    );
+}

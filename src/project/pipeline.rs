@@ -209,8 +209,7 @@ impl Loader<'_> {
             home: environment.get("HOME").map(PathBuf::from),
         };
         let model =
-            canonical::canonicalize(&doc, &context, &mut self.sources, &mut self.diagnostics);
-        checks::check(&doc, &mut self.diagnostics);
+            canonicalize_and_check(&doc, &context, &mut self.sources, &mut self.diagnostics);
 
         Some(Project {
             name,
@@ -382,6 +381,47 @@ impl Loader<'_> {
             })
             .unwrap_or_default()
     }
+}
+
+/// Services from which the consistency checks run on a second thread beside the canonical form
+/// (both only read the tree); below, a thread costs more than the checks.
+const PARALLEL_CHECKS_MIN_SERVICES: usize = 64;
+
+/// The canonical model, and the consistency checks' findings after the canonical form's (the
+/// order they had when run one after the other). On a large project the two run side by side:
+/// the checks are a third of the canonical form's time on 1000 services.
+fn canonicalize_and_check(
+    doc: &Node,
+    context: &canonical::Context,
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> serde_json::Value {
+    let services = doc
+        .get("services")
+        .and_then(Node::as_map)
+        .map_or(0, |map| map.len());
+    if services < PARALLEL_CHECKS_MIN_SERVICES {
+        let model = canonical::canonicalize(doc, context, sources, diagnostics);
+        checks::check(doc, diagnostics);
+        return model;
+    }
+    std::thread::scope(|scope| {
+        let checked = std::thread::Builder::new()
+            .name("checks".into())
+            .spawn_scoped(scope, || {
+                let mut found = Vec::new();
+                checks::check(doc, &mut found);
+                found
+            });
+        let model = canonical::canonicalize(doc, context, sources, diagnostics);
+        match checked.map(|handle| handle.join()) {
+            Ok(Ok(found)) => diagnostics.extend(found),
+            // No thread: check here. A panic in the checks is a bug; re-raise it.
+            Err(_) => checks::check(doc, diagnostics),
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        }
+        model
+    })
 }
 
 /// A path as the user should read it: relative to the working directory when under it.
