@@ -387,3 +387,33 @@ fn version_warns_only_when_rcompose_ignores_it() {
         assert_eq!(out.stdout, reference.stdout, "{version}");
     }
 }
+
+/// `config -q` and `validate` keep no model (they only report), yet find what `config` finds in
+/// every phase: the canonical form (a missing env_file, a bad env file line), the consistency
+/// checks (an undefined network), and warnings (an unset variable).
+#[test]
+fn config_quiet_and_validate_report_what_config_reports() {
+    let dir = TempDir::new("quiet-same");
+    dir.write("bad.env", "GOOD=1\nnot a valid line\n");
+    dir.write(
+        "compose.yaml",
+        "services:\n  a:\n    image: \"x:${TAG}\"\n    env_file: [missing.env]\n    networks: [nowhere]\n  b:\n    image: x\n    env_file: bad.env\n",
+    );
+    let full = run_rcompose(dir.path(), &["config"], &[]);
+    let quiet = run_rcompose(dir.path(), &["config", "-q"], &[]);
+    let validate = run_rcompose(dir.path(), &["validate"], &[]);
+    assert_eq!(full.status.code(), Some(2));
+    let stderr = text(&full.stderr);
+    for expected in [
+        "missing.env",
+        "bad.env",
+        "undefined network `nowhere`",
+        "\"TAG\" variable is not set",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    assert_eq!(text(&quiet.stderr), stderr);
+    assert_eq!(quiet.status.code(), Some(2));
+    assert!(text(&validate.stderr).starts_with(&stderr), "{}", text(&validate.stderr));
+    assert_eq!(validate.status.code(), Some(2));
+}

@@ -44,7 +44,8 @@ pub struct ConfigArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
-    let options = global.load_options(!args.no_interpolate, args.strict);
+    let mut options = global.load_options(!args.no_interpolate, args.strict);
+    options.diagnostics_only = args.quiet;
     let loaded = project::load(&options);
     output::print_human(&loaded.diagnostics, &loaded.sources);
     let Some(project) = loaded.project else {

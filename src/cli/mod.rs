@@ -288,6 +288,7 @@ impl GlobalOptions {
             working_dir,
             environment,
             stdin: None,
+            diagnostics_only: false,
         };
         if options.files.iter().any(|f| f.as_os_str() == "-") {
             let mut text = String::new();

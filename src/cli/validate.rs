@@ -42,6 +42,7 @@ pub fn run(global: &GlobalOptions, args: &ValidateArgs) -> u8 {
     let mut reports = Vec::new();
     for files in projects {
         let mut options = global.load_options(true, args.strict);
+        options.diagnostics_only = true;
         let own_project = !args.files.is_empty();
         if own_project {
             options.project_directory = None;

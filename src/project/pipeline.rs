@@ -29,6 +29,9 @@ pub struct LoadOptions {
     pub environment: IndexMap<String, String>,
     /// Text to read when a file is `-`.
     pub stdin: Option<String>,
+    /// Only the diagnostics are wanted (`config -q`, `validate`): the loaded project's model has
+    /// no `services`, which spares holding the tree and the whole model together.
+    pub diagnostics_only: bool,
 }
 
 /// A loaded project: its name, where it lives, and its canonical model (the form `config`
@@ -208,8 +211,13 @@ impl Loader<'_> {
             environment: &environment,
             home: environment.get("HOME").map(PathBuf::from),
         };
-        let model =
-            canonicalize_and_check(&doc, &context, &mut self.sources, &mut self.diagnostics);
+        let model = canonicalize_and_check(
+            &doc,
+            &context,
+            options.diagnostics_only,
+            &mut self.sources,
+            &mut self.diagnostics,
+        );
 
         Some(Project {
             name,
@@ -393,15 +401,21 @@ const PARALLEL_CHECKS_MIN_SERVICES: usize = 64;
 fn canonicalize_and_check(
     doc: &Node,
     context: &canonical::Context,
+    diagnostics_only: bool,
     sources: &mut SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> serde_json::Value {
+    let canonicalize = if diagnostics_only {
+        canonical::check_only
+    } else {
+        canonical::canonicalize
+    };
     let services = doc
         .get("services")
         .and_then(Node::as_map)
         .map_or(0, |map| map.len());
     if services < PARALLEL_CHECKS_MIN_SERVICES {
-        let model = canonical::canonicalize(doc, context, sources, diagnostics);
+        let model = canonicalize(doc, context, sources, diagnostics);
         checks::check(doc, diagnostics);
         return model;
     }
@@ -413,7 +427,7 @@ fn canonicalize_and_check(
                 checks::check(doc, &mut found);
                 found
             });
-        let model = canonical::canonicalize(doc, context, sources, diagnostics);
+        let model = canonicalize(doc, context, sources, diagnostics);
         match checked.map(|handle| handle.join()) {
             Ok(Ok(found)) => diagnostics.extend(found),
             // No thread: check here. A panic in the checks is a bug; re-raise it.
