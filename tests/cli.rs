@@ -414,6 +414,10 @@ fn config_quiet_and_validate_report_what_config_reports() {
     }
     assert_eq!(text(&quiet.stderr), stderr);
     assert_eq!(quiet.status.code(), Some(2));
-    assert!(text(&validate.stderr).starts_with(&stderr), "{}", text(&validate.stderr));
+    assert!(
+        text(&validate.stderr).starts_with(&stderr),
+        "{}",
+        text(&validate.stderr)
+    );
     assert_eq!(validate.status.code(), Some(2));
 }

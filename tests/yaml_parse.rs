@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use rcompose::diag::Diagnostic;
 use rcompose::project::node::{Node, Span, Value};
-use rcompose::project::yaml::{copy_budget, parse, ALIAS_COPY_BUDGET};
+use rcompose::project::yaml::{
+    copy_budget, parse, parse_scanning_on_a_second_thread, ALIAS_COPY_BUDGET,
+};
 
 const SCALARS_YAML: &str = include_str!("fixtures/yaml/scalars.yaml");
 /// `docker compose config --format json` (v2.40.3) on scalars.yaml, `x-` keys only.
@@ -368,6 +370,15 @@ fn random_and_mutated_input_never_panics_and_spans_stay_in_the_text() {
         };
         let text: String = chars.into_iter().collect();
         let outcome = std::panic::catch_unwind(|| parse(&text, 0));
+        // Large files are scanned on a second thread: the same text read that way reads alike.
+        if iteration % 4 == 1 {
+            let threaded = std::panic::catch_unwind(|| parse_scanning_on_a_second_thread(&text, 0));
+            assert_eq!(
+                format!("{outcome:?}"),
+                format!("{threaded:?}"),
+                "iteration {iteration}: {text:?}"
+            );
+        }
         match outcome {
             Ok(Ok(docs)) => check_spans(&text, &docs, &[]),
             Ok(Err(errors)) => {

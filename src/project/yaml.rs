@@ -38,6 +38,7 @@ use super::node::{FileId, KeyPath, Mapping, Node, Span, Value};
 
 mod events;
 use crate::diag::Diagnostic;
+use events::Scan;
 
 /// Deepest nesting of collections accepted. Compose files nest a dozen levels; yaml-rust2 itself
 /// stops flow collections at 255.
@@ -64,6 +65,20 @@ const YAML_TAG_PREFIX: &str = "tag:yaml.org,2002:";
 /// documents and yields an empty `Vec` (docker compose calls it an "empty compose file"); a bare
 /// `---` is one document holding null.
 pub fn parse(text: &str, file: FileId) -> Result<Vec<Node>, Vec<Diagnostic>> {
+    parse_scanning(text, file, Scan::BySize)
+}
+
+/// [`parse`], the text scanned on a second thread whatever its size: for tests that hold the two
+/// ways of scanning to the same result.
+#[doc(hidden)]
+pub fn parse_scanning_on_a_second_thread(
+    text: &str,
+    file: FileId,
+) -> Result<Vec<Node>, Vec<Diagnostic>> {
+    parse_scanning(text, file, Scan::SecondThread)
+}
+
+fn parse_scanning(text: &str, file: FileId, scan: Scan) -> Result<Vec<Node>, Vec<Diagnostic>> {
     // go-yaml drops a byte order mark; yaml-rust2 would make it part of the first key.
     let (body, base) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (rest, text.len() - rest.len()),
@@ -75,7 +90,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Node>, Vec<Diagnostic>> {
     loop {
         let source = reindented.as_deref().unwrap_or(body);
         let mut builder = Builder::new(body, base, file, &shifts);
-        let Err(error) = builder.run(source) else {
+        let Err(error) = builder.run(source, scan) else {
             return builder.result();
         };
         if error.info() == UNDER_INDENTED_QUOTED && attempts < MAX_REINDENTS {
@@ -258,8 +273,8 @@ impl<'a> Builder<'a> {
 
     /// Reads `source` (the text, or its reindented copy) event by event. Errors other than the
     /// scanner's are collected in `self.errors`.
-    fn run(&mut self, source: &str) -> Result<(), ScanError> {
-        events::for_each(source, |event, mark| match self.event(event, mark) {
+    fn run(&mut self, source: &str, scan: Scan) -> Result<(), ScanError> {
+        events::for_each(source, scan, |event, mark| match self.event(event, mark) {
             Ok(Flow::Continue) => self.errors.len() < MAX_ERRORS,
             Ok(Flow::Done) => false,
             Err(fatal) => {

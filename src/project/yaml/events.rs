@@ -18,21 +18,31 @@ const BATCHES_AHEAD: usize = 8;
 
 type Scanned = Result<(Event, Marker), ScanError>;
 
+/// Where the text is scanned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scan {
+    /// On a second thread from [`PIPELINE_MIN_LEN`] bytes, in place below.
+    BySize,
+    /// On a second thread whatever the size (tests compare both ways on small texts).
+    SecondThread,
+}
+
 /// Calls `each` with every event of `source` until it returns `false` or the stream ends.
 /// Returns the scanner's error when scanning failed before `each` stopped; the events before
 /// the error have all been passed to `each`.
 pub(super) fn for_each(
     source: &str,
+    scan: Scan,
     mut each: impl FnMut(Event, Marker) -> bool,
 ) -> Result<(), ScanError> {
-    if source.len() < PIPELINE_MIN_LEN {
+    if scan == Scan::BySize && source.len() < PIPELINE_MIN_LEN {
         return scan_in_place(source, &mut each);
     }
     std::thread::scope(|scope| {
         let (sender, receiver) = mpsc::sync_channel::<Vec<Scanned>>(BATCHES_AHEAD);
         let spawned = std::thread::Builder::new()
             .name("yaml-scan".into())
-            .spawn_scoped(scope, move || scan(source, &sender));
+            .spawn_scoped(scope, move || scan_into(source, &sender));
         if spawned.is_err() {
             return scan_in_place(source, &mut each);
         }
@@ -66,7 +76,7 @@ fn scan_in_place(
 
 /// The scanning thread: sends the events in batches, the last one ending with the stream's end
 /// or the scanner's error; stops early when the receiver is gone.
-fn scan(source: &str, sender: &SyncSender<Vec<Scanned>>) {
+fn scan_into(source: &str, sender: &SyncSender<Vec<Scanned>>) {
     let mut parser = Parser::new_from_str(source);
     let mut batch = Vec::with_capacity(BATCH_LEN);
     loop {
