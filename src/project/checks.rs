@@ -13,7 +13,11 @@ struct Reference<'a> {
     path: KeyPath,
 }
 
-pub fn check(doc: &Node, diagnostics: &mut Vec<Diagnostic>) {
+/// `declared_services`: every service of the project before profiles were applied; a
+/// `required: false` dependency may name one of those that is not enabled, but not a service
+/// that does not exist.
+pub fn check(doc: &Node, declared_services: &[String], diagnostics: &mut Vec<Diagnostic>) {
+    resource_sources(doc, diagnostics);
     let Some(services) = doc.get("services").and_then(Node::as_map) else {
         return;
     };
@@ -39,6 +43,7 @@ pub fn check(doc: &Node, diagnostics: &mut Vec<Diagnostic>) {
             if !services.contains_key(&dependency.name) {
                 if dependency.path.to_string().contains("depends_on")
                     && !is_required(dependency.node)
+                    && declared_services.contains(&dependency.name)
                 {
                     continue;
                 }
@@ -175,8 +180,7 @@ fn service_dependencies<'a>(service: &'a Node, base: &KeyPath) -> Vec<Reference<
             if text.starts_with("container:") {
                 continue;
             }
-            let name = text.strip_prefix("service:").unwrap_or(text);
-            let name = name.split(':').next().unwrap_or(name).to_string();
+            let name = text.split(':').next().unwrap_or(text).to_string();
             references.push(Reference {
                 name,
                 node: item,
@@ -264,4 +268,86 @@ fn sources_of<'a>(service: &'a Node, section: &str, base: &KeyPath) -> Vec<Refer
             }
         })
         .collect()
+}
+
+/// The service names of a tree (before profiles are applied, for [`check`]).
+pub fn service_names(doc: &Node) -> Vec<String> {
+    doc.get("services")
+        .and_then(Node::as_map)
+        .map(|map| map.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Where top-level secrets and configs take their content from (exactly one source unless
+/// external or driver-backed), and external volumes that also set engine options: docker
+/// compose rejects these whether or not a service uses them.
+fn resource_sources(doc: &Node, diagnostics: &mut Vec<Diagnostic>) {
+    for (section, sources) in [
+        ("secrets", &["file", "environment"][..]),
+        ("configs", &["file", "environment", "content"][..]),
+    ] {
+        let Some(map) = doc.get(section).and_then(Node::as_map) else {
+            continue;
+        };
+        for (name, node) in map {
+            let path = KeyPath::root().key(section).key(name);
+            let Some(entry) = node.as_map() else { continue };
+            let set: Vec<&str> = sources
+                .iter()
+                .copied()
+                .filter(|key| entry.contains_key(*key))
+                .collect();
+            let message = if set.len() > 1 {
+                format!("{} are mutually exclusive", quoted(&set))
+            } else if set.is_empty() && !entry.contains_key("external") {
+                if section == "secrets" || !entry.contains_key("driver") {
+                    format!("one of {} must be set", quoted(sources))
+                } else {
+                    continue;
+                }
+            } else {
+                continue;
+            };
+            diagnostics.push(
+                Diagnostic::error(format!("`{path}`: {message}"))
+                    .at(node.entry_span())
+                    .path(path),
+            );
+        }
+    }
+    let Some(volumes) = doc.get("volumes").and_then(Node::as_map) else {
+        return;
+    };
+    for (name, node) in volumes {
+        let external = matches!(
+            node.get("external").map(|e| &e.value),
+            Some(Value::Bool(true))
+        );
+        if !external {
+            continue;
+        }
+        for (key, value) in node.as_map().into_iter().flatten() {
+            if key == "name" || key == "external" || key.starts_with("x-") {
+                continue;
+            }
+            let path = KeyPath::root().key("volumes").key(name);
+            diagnostics.push(
+                Diagnostic::error(format!(
+                    "`{path}`: conflicting parameters `external` and `{key}` specified"
+                ))
+                .at(value.entry_span())
+                .path(path.key(key))
+                .help(format!(
+                    "an external volume is created outside the project: remove `{key}`"
+                )),
+            );
+        }
+    }
+}
+
+fn quoted(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

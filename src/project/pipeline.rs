@@ -162,11 +162,30 @@ impl Loader<'_> {
         // Files with errors still go through the merge and the consistency checks, so that a
         // broken file reports its undefined references and cycles in the same run.
         let file_errors = self.diagnostics.iter().any(Diagnostic::is_error);
+        if !file_errors {
+            // Each file's `include` is resolved before the files are merged, as docker compose
+            // does: an override file may then change an included service.
+            let Loader {
+                sources,
+                diagnostics,
+                ..
+            } = self;
+            let mut read = |path: &Path,
+                            env: &IndexMap<String, String>,
+                            dir: &Path,
+                            found: &mut Vec<Diagnostic>| {
+                read_with_extends(sources, options, path, env, dir, found)
+            };
+            for doc in &mut documents {
+                include::resolve(doc, &project_dir, &environment, &mut read, diagnostics);
+            }
+        }
         let (mut doc, merge_diagnostics) = merge::merge_all(documents);
         self.diagnostics.extend(merge_diagnostics);
         if file_errors {
+            let declared = checks::service_names(&doc);
             profiles::apply(&mut doc, &self.active_profiles(&environment));
-            checks::check(&doc, &mut self.diagnostics);
+            checks::check(&doc, &declared, &mut self.diagnostics);
             return None;
         }
         if files.len() > 1 && !self.diagnostics.iter().any(Diagnostic::is_error) {
@@ -179,20 +198,6 @@ impl Loader<'_> {
                 }
             }
         }
-        {
-            let Loader {
-                sources,
-                diagnostics,
-                ..
-            } = self;
-            let mut read = |path: &Path,
-                            env: &IndexMap<String, String>,
-                            dir: &Path,
-                            found: &mut Vec<Diagnostic>| {
-                read_with_extends(sources, options, path, env, dir, found)
-            };
-            include::resolve(&mut doc, &project_dir, &environment, &mut read, diagnostics);
-        }
         if self.diagnostics.iter().any(Diagnostic::is_error) {
             return None;
         }
@@ -200,6 +205,7 @@ impl Loader<'_> {
         let name = self.project_name(&doc, &environment, &project_dir)?;
         let all_profiles = profiles::all(&doc);
         let active_profiles = self.active_profiles(&environment);
+        let declared = checks::service_names(&doc);
         profiles::apply(&mut doc, &active_profiles);
 
         let context = canonical::Context {
@@ -210,7 +216,7 @@ impl Loader<'_> {
         };
         let model =
             canonical::canonicalize(&doc, &context, &mut self.sources, &mut self.diagnostics);
-        checks::check(&doc, &mut self.diagnostics);
+        checks::check(&doc, &declared, &mut self.diagnostics);
 
         Some(Project {
             name,
@@ -336,14 +342,16 @@ impl Loader<'_> {
         }
         if let Some(node) = doc.get("name") {
             if let Some(name) = node.as_str() {
-                if source::is_valid_project_name(name) {
-                    return Some(name.to_string());
+                // Unlike `-p`, docker compose normalises a `name:` (`My App` → `myapp`).
+                let normalized = source::normalize_project_name(name);
+                if !normalized.is_empty() {
+                    return Some(normalized);
                 }
                 self.diagnostics.push(
-                    Diagnostic::error(format!("invalid project name `{name}`: it must contain only lowercase letters, digits, dashes and underscores, and start with a letter or digit"))
+                    Diagnostic::error(format!("invalid project name `{name}`: nothing is left once normalised to lowercase letters, digits, dashes and underscores"))
                         .at(node.span)
                         .path(super::node::KeyPath::root().key("name"))
-                        .help(format!("use `{}`", source::normalize_project_name(name))),
+                        .help("start the name with a letter or digit"),
                 );
                 return None;
             }

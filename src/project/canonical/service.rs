@@ -21,8 +21,10 @@ pub fn canonical(
     };
     let mut out = Map::new();
     for (key, value) in map {
-        if key == "env_file" {
-            continue; // folded into `environment` below
+        // `env_file` is folded into `environment` and `label_file` into `labels` below;
+        // docker compose's JSON leaves a service's `x-` extensions out.
+        if key == "env_file" || key == "label_file" || key.starts_with("x-") {
+            continue;
         }
         match convert(key, value, context) {
             Ok(Some(converted)) => {
@@ -37,6 +39,12 @@ pub fn canonical(
         }
     }
 
+    if let Some(labels) = labels_with_files(service, context, path, diagnostics) {
+        out.insert("labels".into(), labels);
+    }
+    for (node, key_path, message) in conflicts(service, path) {
+        diagnostics.push(Diagnostic::error(message).at(node.span).path(key_path));
+    }
     let environment = environment(service, context, path, sources, diagnostics);
     if !environment.is_empty() {
         out.insert("environment".into(), J::Object(environment));
@@ -66,8 +74,13 @@ fn convert(key: &str, value: &Node, context: &Context) -> Result<Option<J>, Stri
         "dns" | "dns_search" | "dns_opt" | "tmpfs" => string_or_list(value),
         "expose" => list_of_strings(value),
         "extra_hosts" => extra_hosts(value),
+        "gpus" => gpus(value),
+        "blkio_config" => blkio(value)?,
+        "ulimits" => ulimits(value),
+        "post_start" | "pre_stop" => hooks(value)?,
+        "develop" => develop(value, context)?,
         "healthcheck" => healthcheck(value)?,
-        "labels" | "annotations" | "sysctls" => string_map(value, context, false),
+        "labels" | "annotations" | "sysctls" => labels_map(value),
         "networks" => networks(value),
         "ports" => {
             let mut out = Vec::new();
@@ -230,8 +243,9 @@ fn build(node: &Node, context: &Context) -> Result<J, String> {
                 let converted = match key.as_str() {
                     "context" => continue,
                     "args" => string_map(value, context, true),
-                    "labels" => string_map(value, context, false),
+                    "labels" => labels_map(value),
                     "extra_hosts" => extra_hosts(value),
+                    "additional_contexts" => additional_contexts(value, context),
                     "shm_size" => volumes::size_in_bytes(value)?,
                     "secrets" => file_references("build_secrets", value),
                     _ => value.to_json(),
@@ -296,12 +310,13 @@ fn depends_on(node: &Node) -> J {
 }
 
 /// `links`, `volumes_from` and `network_mode: service:x` imply a dependency, which docker
-/// compose writes out in `depends_on` (with `restart: true`).
+/// compose writes out in `depends_on` (with `restart: true`, except for `volumes_from`).
 fn add_implicit_dependencies(service: &Node, out: &mut Map<String, J>) {
-    let mut implied = Vec::new();
+    // (service, whether docker compose adds `restart: true`)
+    let mut implied: Vec<(String, bool)> = Vec::new();
     if let Some(mode) = service.get("network_mode").and_then(Node::as_str) {
         if let Some(name) = mode.strip_prefix("service:") {
-            implied.push(name.to_string());
+            implied.push((name.to_string(), true));
         }
     }
     for link in service
@@ -310,7 +325,7 @@ fn add_implicit_dependencies(service: &Node, out: &mut Map<String, J>) {
         .unwrap_or_default()
     {
         if let Some(text) = link.as_str() {
-            implied.push(text.split(':').next().unwrap_or(text).to_string());
+            implied.push((text.split(':').next().unwrap_or(text).to_string(), true));
         }
     }
     for item in service
@@ -322,8 +337,7 @@ fn add_implicit_dependencies(service: &Node, out: &mut Map<String, J>) {
             if text.starts_with("container:") {
                 continue;
             }
-            let text = text.strip_prefix("service:").unwrap_or(text);
-            implied.push(text.split(':').next().unwrap_or(text).to_string());
+            implied.push((text.split(':').next().unwrap_or(text).to_string(), false));
         }
     }
     if implied.is_empty() {
@@ -333,10 +347,14 @@ fn add_implicit_dependencies(service: &Node, out: &mut Map<String, J>) {
         .entry("depends_on")
         .or_insert_with(|| J::Object(Map::new()));
     if let Some(map) = depends.as_object_mut() {
-        for name in implied {
-            map.entry(name).or_insert_with(
-                || json!({"condition": "service_started", "restart": true, "required": true}),
-            );
+        for (name, restart) in implied {
+            map.entry(name).or_insert_with(|| {
+                if restart {
+                    json!({"condition": "service_started", "restart": true, "required": true})
+                } else {
+                    json!({"condition": "service_started", "required": true})
+                }
+            });
         }
         super::sort_object(map);
     }
@@ -388,7 +406,7 @@ fn deploy(node: &Node) -> Result<J, String> {
         }
     }
     if let Some(labels) = node.get("labels") {
-        out.insert("labels".into(), string_map(labels, &Context::none(), false));
+        out.insert("labels".into(), labels_map(labels));
     }
     if let Some(replicas) = node.get("replicas") {
         if let Value::Str(text) = &replicas.value {
@@ -429,20 +447,14 @@ fn devices(node: &Node) -> J {
 fn extra_hosts(node: &Node) -> J {
     match &node.value {
         Value::Seq(items) => {
-            let mut entries: Vec<String> = items
-                .iter()
-                .filter_map(Node::scalar_text)
-                .map(|entry| {
-                    if entry.contains('=') {
-                        entry
-                    } else {
-                        match entry.split_once(':') {
-                            Some((host, ip)) => format!("{host}={ip}"),
-                            None => entry,
-                        }
-                    }
-                })
-                .collect();
+            let mut entries: Vec<String> = Vec::new();
+            for entry in items.iter().filter_map(Node::scalar_text) {
+                let pair = entry.split_once('=').or_else(|| entry.split_once(':'));
+                match pair {
+                    Some((host, ip)) => entries.push(format!("{host}={}", unbracket(ip))),
+                    None => entries.push(entry.clone()), // reported by `conflicts`
+                }
+            }
             entries.sort();
             json!(entries)
         }
@@ -452,10 +464,13 @@ fn extra_hosts(node: &Node) -> J {
                 match &ips.value {
                     Value::Seq(list) => {
                         for ip in list.iter().filter_map(Node::scalar_text) {
-                            entries.push(format!("{host}={ip}"));
+                            entries.push(format!("{host}={}", unbracket(&ip)));
                         }
                     }
-                    _ => entries.push(format!("{host}={}", ips.scalar_text().unwrap_or_default())),
+                    _ => {
+                        let ip = ips.scalar_text().unwrap_or_default();
+                        entries.push(format!("{host}={}", unbracket(&ip)));
+                    }
                 }
             }
             entries.sort();
@@ -463,6 +478,270 @@ fn extra_hosts(node: &Node) -> J {
         }
         _ => node.to_json(),
     }
+}
+
+/// `[::1]` → `::1`: docker compose accepts an IPv6 address in brackets and prints it bare.
+fn unbracket(ip: &str) -> &str {
+    ip.strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .unwrap_or(ip)
+}
+
+/// Labels, annotations and sysctls: a bare `K` or `K: null` is the empty string.
+fn labels_map(node: &Node) -> J {
+    let mut map = string_map(node, &Context::none(), false);
+    if let Some(entries) = map.as_object_mut() {
+        for value in entries.values_mut() {
+            if value.is_null() {
+                *value = json!("");
+            }
+        }
+    }
+    map
+}
+
+/// `label_file` entries (dotenv files, in order) under the service's `labels`, which win.
+fn labels_with_files(
+    service: &Node,
+    context: &Context,
+    path: &KeyPath,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<J> {
+    let files = service.get("label_file")?;
+    let names: Vec<&Node> = match &files.value {
+        Value::Seq(items) => items.iter().collect(),
+        _ => vec![files],
+    };
+    let mut from_files: IndexMap<String, String> = IndexMap::new();
+    for node in names {
+        let Some(file) = node.scalar_text() else {
+            continue;
+        };
+        let resolved =
+            volumes::resolve_host_path(&file, context.project_dir, context.home.as_deref());
+        let text = match std::fs::read_to_string(&resolved) {
+            Ok(text) => text,
+            Err(error) => {
+                diagnostics.push(
+                    Diagnostic::error(format!("label file `{resolved}` not found: {error}"))
+                        .at(node.span)
+                        .path(path.key("label_file")),
+                );
+                continue;
+            }
+        };
+        if let Err(error) = dotenv::parse_into(&text, &|_| None, &mut from_files) {
+            diagnostics.push(
+                Diagnostic::error(format!(
+                    "invalid label file `{resolved}`: {}",
+                    error.message
+                ))
+                .at(node.span)
+                .path(path.key("label_file")),
+            );
+        }
+    }
+    let mut out: Map<String, J> = from_files.into_iter().map(|(k, v)| (k, json!(v))).collect();
+    if let Some(J::Object(declared)) = service.get("labels").map(labels_map) {
+        out.extend(declared);
+    }
+    super::sort_object(&mut out);
+    Some(J::Object(out))
+}
+
+/// What docker compose refuses in a service whose keys are each valid: keys that exclude each
+/// other, no image to run, an extra host without an address. (node, path, message)
+fn conflicts<'n>(service: &'n Node, path: &KeyPath) -> Vec<(&'n Node, KeyPath, String)> {
+    let mut found = Vec::new();
+    if service.get("image").is_none() && service.get("build").is_none() {
+        found.push((
+            service,
+            path.clone(),
+            "the service has neither an `image` nor a `build` context".to_string(),
+        ));
+    }
+    if let (Some(mode), Some(_)) = (service.get("network_mode"), service.get("networks")) {
+        found.push((
+            mode,
+            path.key("network_mode"),
+            "`network_mode` and `networks` are mutually exclusive".to_string(),
+        ));
+    }
+    let replicas = service.get("deploy").and_then(|d| d.get("replicas"));
+    if let (Some(scale), Some(replicas)) = (service.get("scale"), replicas) {
+        if scale.scalar_text() != replicas.scalar_text() {
+            found.push((
+                scale,
+                path.key("scale"),
+                "can't set distinct values on `scale` and `deploy.replicas`".to_string(),
+            ));
+        }
+    }
+    if let Some(build) = service.get("build") {
+        if let (Some(file), Some(_)) = (build.get("dockerfile"), build.get("dockerfile_inline")) {
+            found.push((
+                file,
+                path.key("build").key("dockerfile"),
+                "`build.dockerfile` and `build.dockerfile_inline` are mutually exclusive"
+                    .to_string(),
+            ));
+        }
+    }
+    let hosts = service.get("extra_hosts").and_then(Node::as_seq);
+    for (i, item) in hosts.unwrap_or_default().iter().enumerate() {
+        if let Some(entry) = item.scalar_text().filter(|e| !e.contains(['=', ':'])) {
+            found.push((
+                item,
+                path.key("extra_hosts").index(i),
+                format!("invalid additional host `{entry}`: missing IP"),
+            ));
+        }
+    }
+    found
+}
+
+/// `blkio_config`: byte rates (`12mb`) in bytes, as docker compose reads them.
+fn blkio(node: &Node) -> Result<J, String> {
+    let mut out = match node.to_json() {
+        J::Object(map) => map,
+        other => return Ok(other),
+    };
+    for key in ["device_read_bps", "device_write_bps"] {
+        for (i, device) in node
+            .get(key)
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            if let Some(rate) = device.get("rate") {
+                out[key][i]["rate"] = volumes::size_in_bytes(rate)?;
+            }
+        }
+    }
+    Ok(J::Object(out))
+}
+
+/// `gpus: all` is every GPU (count -1), as in a `gpus` list entry with `count: all`.
+fn gpus(node: &Node) -> J {
+    match node.to_json() {
+        J::String(text) if text == "all" => json!([{"count": -1}]),
+        J::Array(mut items) => {
+            for item in items.iter_mut().filter_map(J::as_object_mut) {
+                if item.get("count") == Some(&json!("all")) {
+                    item.insert("count".into(), json!(-1));
+                }
+            }
+            J::Array(items)
+        }
+        other => other,
+    }
+}
+
+/// docker compose omits zero limits: `core: 0` prints as `{}`, a zero soft or hard is left out.
+fn ulimits(node: &Node) -> J {
+    let mut out = match node.to_json() {
+        J::Object(map) => map,
+        other => return other,
+    };
+    let is_zero = |value: &J| value.as_i64() == Some(0) || value.as_str() == Some("0");
+    for value in out.values_mut() {
+        if is_zero(value) {
+            *value = json!({});
+        } else if let Some(limits) = value.as_object_mut() {
+            limits.retain(|_, limit| !is_zero(limit));
+        }
+    }
+    J::Object(out)
+}
+
+/// `post_start`/`pre_stop` hooks: a string command is split as a shell would, environment lists
+/// become mappings.
+fn hooks(node: &Node) -> Result<J, String> {
+    let Some(items) = node.as_seq() else {
+        return Ok(node.to_json());
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let mut hook = match item.to_json() {
+            J::Object(map) => map,
+            other => {
+                out.push(other);
+                continue;
+            }
+        };
+        if let Some(Value::Str(text)) = item.get("command").map(|c| &c.value) {
+            hook.insert("command".into(), json!(units::shell_split(text)?));
+        }
+        if let Some(environment) = item.get("environment") {
+            hook.insert(
+                "environment".into(),
+                string_map(environment, &Context::none(), false),
+            );
+        }
+        out.push(J::Object(hook));
+    }
+    Ok(J::Array(out))
+}
+
+/// `develop.watch`: paths absolute, and the `exec` hook docker compose always prints.
+fn develop(node: &Node, context: &Context) -> Result<J, String> {
+    let mut out = match node.to_json() {
+        J::Object(map) => map,
+        other => return Ok(other),
+    };
+    let Some(watches) = node.get("watch").and_then(Node::as_seq) else {
+        return Ok(J::Object(out));
+    };
+    let mut converted = Vec::new();
+    for watch in watches {
+        let mut entry = match watch.to_json() {
+            J::Object(map) => map,
+            other => {
+                converted.push(other);
+                continue;
+            }
+        };
+        if let Some(raw) = watch.get("path").and_then(Node::scalar_text) {
+            let resolved =
+                volumes::resolve_host_path(&raw, context.project_dir, context.home.as_deref());
+            entry.insert("path".into(), json!(resolved));
+        }
+        let command = match watch.get("exec").and_then(|e| e.get("command")) {
+            Some(Node {
+                value: Value::Str(text),
+                ..
+            }) => json!(units::shell_split(text)?),
+            Some(other) => other.to_json(),
+            None => J::Null,
+        };
+        let exec = entry.entry("exec").or_insert_with(|| json!({}));
+        if let Some(exec) = exec.as_object_mut() {
+            exec.insert("command".into(), command);
+        }
+        converted.push(J::Object(entry));
+    }
+    out.insert("watch".into(), J::Array(converted));
+    Ok(J::Object(out))
+}
+
+/// `build.additional_contexts`: local paths absolute; images (`docker-image://`), URLs and
+/// other schemes as written.
+fn additional_contexts(node: &Node, context: &Context) -> J {
+    let mut out = match string_map(node, &Context::none(), false) {
+        J::Object(map) => map,
+        other => return other,
+    };
+    for value in out.values_mut() {
+        if let Some(raw) = value.as_str() {
+            if !raw.contains("://") && !is_remote_context(raw) {
+                let resolved =
+                    volumes::resolve_host_path(raw, context.project_dir, context.home.as_deref());
+                *value = json!(resolved);
+            }
+        }
+    }
+    J::Object(out)
 }
 
 fn healthcheck(node: &Node) -> Result<J, String> {
@@ -654,12 +933,13 @@ fn environment(
     if let Some(environment) = service.get("environment") {
         let declared = string_map(environment, context, false);
         for (key, value) in declared.as_object().into_iter().flatten() {
+            // A bare name takes the project environment's value; when that is unset it stays
+            // null even over an env_file value, as in docker compose.
             let value = if value.is_null() {
                 context
                     .environment
                     .get(key)
                     .map(|v| json!(v))
-                    .or_else(|| out.get(key).cloned())
                     .unwrap_or(J::Null)
             } else {
                 value.clone()
