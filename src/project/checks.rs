@@ -31,6 +31,7 @@ pub fn check(doc: &Node, declared_services: &[String], diagnostics: &mut Vec<Dia
     let volumes = top_keys("volumes");
     let secrets = top_keys("secrets");
     let configs = top_keys("configs");
+    let models = top_keys("models");
     let service_names: Vec<String> = services.keys().cloned().collect();
 
     let mut graph = DependencyGraph::new();
@@ -68,6 +69,23 @@ pub fn check(doc: &Node, declared_services: &[String], diagnostics: &mut Vec<Dia
         for reference in named_volumes(service, &base) {
             if !volumes.contains(&reference.name) {
                 diagnostics.push(undefined("volume", service_name, &reference, &volumes));
+            }
+        }
+        if let Some(node) = service.get("models") {
+            for (name, node, path) in list_or_keys(node, &base.key("models")) {
+                if !models.contains(&name) {
+                    let reference = Reference { name, node, path };
+                    diagnostics.push(undefined("model", service_name, &reference, &models));
+                }
+            }
+        }
+        let build_secrets = service
+            .get("build")
+            .map(|build| sources_of(build, "secrets", &base.key("build")))
+            .unwrap_or_default();
+        for reference in build_secrets {
+            if !secrets.contains(&reference.name) {
+                diagnostics.push(undefined("secret", service_name, &reference, &secrets));
             }
         }
         for (section, declared) in [("secrets", &secrets), ("configs", &configs)] {

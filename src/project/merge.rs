@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use super::node::{KeyPath, Mapping, Node, Span, Value};
+use super::node::{KeyPath, Mapping, Node, PathSegment, Span, Value};
 use crate::diag::Diagnostic;
 
 /// Tag removing the earlier value of an entry.
@@ -1189,4 +1189,38 @@ mod tests {
         let texts: Vec<_> = items.iter().filter_map(Node::as_str).collect();
         assert_eq!(texts, ["A", "B=2", "C=3"]);
     }
+}
+
+/// Per-file findings of an override file (any `-f` file after the first) about a `null` value
+/// are dropped: docker compose validates the merged tree, where a null left over an earlier
+/// file's value keeps that value (`environment:` with every entry commented out). A null that
+/// survives the merge is reported by the validation of the merged tree.
+pub fn drop_override_null_findings(doc: &Node, found: &mut Vec<Diagnostic>, from: usize) {
+    let mut index = from;
+    while index < found.len() {
+        // A top-level section (`services:`) left null is still an error in docker compose.
+        let is_null = found[index]
+            .path
+            .as_ref()
+            .filter(|path| path.segments().len() > 1)
+            .and_then(|path| node_at(doc, path))
+            .is_some_and(Node::is_null);
+        if is_null && found[index].is_error() {
+            found.remove(index);
+        } else {
+            index += 1;
+        }
+    }
+}
+
+fn node_at<'n>(doc: &'n Node, path: &KeyPath) -> Option<&'n Node> {
+    let mut node = doc;
+    for segment in path.segments() {
+        node = match (segment, &node.value) {
+            (PathSegment::Key(key), Value::Map(map)) => map.get(key)?,
+            (PathSegment::Index(i), Value::Seq(items)) => items.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
 }

@@ -154,8 +154,12 @@ impl Loader<'_> {
         }
 
         let mut documents = Vec::new();
-        for file in &files {
+        for (index, file) in files.iter().enumerate() {
+            let before = self.diagnostics.len();
             if let Some(doc) = self.load_file(file, &environment, &project_dir) {
+                if index > 0 {
+                    merge::drop_override_null_findings(&doc, &mut self.diagnostics, before);
+                }
                 documents.push(doc);
             }
         }

@@ -50,7 +50,9 @@ pub fn canonical(
         out.insert("environment".into(), J::Object(environment));
     }
     add_implicit_dependencies(service, &mut out);
-    if !out.contains_key("networks") && !map.contains_key("network_mode") {
+    // A provider service (a model runner, ...) runs no container: no default network.
+    let provider = map.contains_key("provider");
+    if !out.contains_key("networks") && !map.contains_key("network_mode") && !provider {
         out.insert("networks".into(), json!({"default": null}));
     }
     for key in ["command", "entrypoint"] {
@@ -80,6 +82,18 @@ fn convert(key: &str, value: &Node, context: &Context) -> Result<Option<J>, Stri
         "post_start" | "pre_stop" => hooks(value)?,
         "develop" => develop(value, context)?,
         "healthcheck" => healthcheck(value)?,
+        "models" => match &value.value {
+            // A list of model names is a mapping of names to no options.
+            Value::Seq(items) => J::Object(
+                items
+                    .iter()
+                    .filter_map(Node::scalar_text)
+                    .map(|name| (name, J::Null))
+                    .collect(),
+            ),
+            _ => value.to_json(),
+        },
+        "provider" => provider(value),
         "labels" | "annotations" | "sysctls" => labels_map(value),
         "networks" => networks(value),
         "ports" => {
@@ -553,7 +567,8 @@ fn labels_with_files(
 /// other, no image to run, an extra host without an address. (node, path, message)
 fn conflicts<'n>(service: &'n Node, path: &KeyPath) -> Vec<(&'n Node, KeyPath, String)> {
     let mut found = Vec::new();
-    if service.get("image").is_none() && service.get("build").is_none() {
+    let provider = service.get("provider").is_some();
+    if service.get("image").is_none() && service.get("build").is_none() && !provider {
         found.push((
             service,
             path.clone(),
@@ -586,6 +601,42 @@ fn conflicts<'n>(service: &'n Node, path: &KeyPath) -> Vec<(&'n Node, KeyPath, S
                     .to_string(),
             ));
         }
+    }
+    let volumes = service.get("volumes").and_then(Node::as_seq);
+    for (i, item) in volumes.unwrap_or_default().iter().enumerate() {
+        if item.as_map().is_none() {
+            continue;
+        }
+        let message = if item.get("target").is_none() {
+            "the volume has no `target` (mount path in the container)"
+        } else if item.get("type").and_then(Node::as_str) == Some("bind")
+            && item.get("source").is_none()
+        {
+            "a `bind` volume needs a `source`"
+        } else {
+            continue;
+        };
+        found.push((item, path.key("volumes").index(i), message.to_string()));
+    }
+    if let Some(test) = service.get("healthcheck").and_then(|h| h.get("test")) {
+        let first = test.as_seq().and_then(|t| t.first());
+        if let Some(first) = first.and_then(Node::scalar_text) {
+            if !["CMD", "CMD-SHELL", "NONE"].contains(&first.as_str()) {
+                found.push((
+                    test,
+                    path.key("healthcheck").key("test"),
+                    format!("`healthcheck.test` must start with `CMD`, `CMD-SHELL` or `NONE`, not `{first}`"),
+                ));
+            }
+        }
+    }
+    let retries = service.get("healthcheck").and_then(|h| h.get("retries"));
+    if let Some(retries) = retries.filter(|r| matches!(r.to_json().as_f64(), Some(n) if n < 0.0)) {
+        found.push((
+            retries,
+            path.key("healthcheck").key("retries"),
+            "`healthcheck.retries` cannot be negative".to_string(),
+        ));
     }
     let hosts = service.get("extra_hosts").and_then(Node::as_seq);
     for (i, item) in hosts.unwrap_or_default().iter().enumerate() {
@@ -620,6 +671,19 @@ fn blkio(node: &Node) -> Result<J, String> {
         }
     }
     Ok(J::Object(out))
+}
+
+/// `provider.options` values are lists in docker compose's model: a scalar becomes `[scalar]`.
+fn provider(node: &Node) -> J {
+    let mut out = node.to_json();
+    if let Some(options) = out.get_mut("options").and_then(J::as_object_mut) {
+        for value in options.values_mut() {
+            if !value.is_array() && !value.is_null() {
+                *value = json!([value.take()]);
+            }
+        }
+    }
+    out
 }
 
 /// `gpus: all` is every GPU (count -1), as in a `gpus` list entry with `count: all`.
@@ -754,6 +818,12 @@ fn healthcheck(node: &Node) -> Result<J, String> {
             out.insert("test".into(), json!(["CMD-SHELL", text]));
         }
     }
+    // docker compose reads retries as an unsigned integer: `1.5` is 1.
+    if let Some(retries) = out.get("retries").and_then(J::as_f64) {
+        if retries.fract() != 0.0 {
+            out.insert("retries".into(), json!(retries.trunc() as i64));
+        }
+    }
     for key in ["interval", "timeout", "start_period", "start_interval"] {
         if let Some(value) = node.get(key) {
             out.insert(key.into(), duration(value)?);
@@ -842,9 +912,10 @@ fn environment(
                     Value::Str(file) => Some((item, file.clone(), true, None)),
                     Value::Map(_) => {
                         let file = item.get("path").and_then(Node::scalar_text)?;
+                        // Interpolation leaves `'false'` a string; docker compose casts it.
                         let required = !matches!(
-                            item.get("required").map(|r| &r.value),
-                            Some(Value::Bool(false))
+                            item.get("required").and_then(Node::scalar_text).as_deref(),
+                            Some("false" | "False" | "FALSE" | "f" | "F" | "0")
                         );
                         let format = item.get("format").and_then(Node::scalar_text);
                         Some((item, file, required, format))
