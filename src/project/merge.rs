@@ -1191,21 +1191,27 @@ mod tests {
     }
 }
 
-/// Per-file findings of an override file (any `-f` file after the first) about a `null` value
-/// are dropped: docker compose validates the merged tree, where a null left over an earlier
-/// file's value keeps that value (`environment:` with every entry commented out). A null that
-/// survives the merge is reported by the validation of the merged tree.
-pub fn drop_override_null_findings(doc: &Node, found: &mut Vec<Diagnostic>, from: usize) {
+/// Per-file findings docker compose does not make, dropped from `found[from..]`: any about a
+/// `!reset` entry (removed when the file is read, whatever its value), and, in an override file
+/// (any `-f` file after the first), any about a `null` value: docker compose validates the
+/// merged tree, where a null over an earlier file's value keeps that value (`environment:`
+/// with every entry commented out). A null that survives the merge is reported by the
+/// validation of the merged tree; a top-level section left null stays an error, as there.
+pub fn drop_tolerated_findings(
+    doc: &Node,
+    found: &mut Vec<Diagnostic>,
+    from: usize,
+    is_override: bool,
+) {
     let mut index = from;
     while index < found.len() {
-        // A top-level section (`services:`) left null is still an error in docker compose.
-        let is_null = found[index]
-            .path
-            .as_ref()
-            .filter(|path| path.segments().len() > 1)
-            .and_then(|path| node_at(doc, path))
-            .is_some_and(Node::is_null);
-        if is_null && found[index].is_error() {
+        let tolerated = found[index].path.as_ref().is_some_and(|path| {
+            node_at(doc, path).is_some_and(|node| {
+                node.tag.as_deref() == Some("reset")
+                    || (is_override && path.segments().len() > 1 && node.is_null())
+            })
+        });
+        if tolerated && found[index].is_error() {
             found.remove(index);
         } else {
             index += 1;

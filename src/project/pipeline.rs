@@ -157,9 +157,7 @@ impl Loader<'_> {
         for (index, file) in files.iter().enumerate() {
             let before = self.diagnostics.len();
             if let Some(doc) = self.load_file(file, &environment, &project_dir) {
-                if index > 0 {
-                    merge::drop_override_null_findings(&doc, &mut self.diagnostics, before);
-                }
+                merge::drop_tolerated_findings(&doc, &mut self.diagnostics, before, index > 0);
                 documents.push(doc);
             }
         }
