@@ -49,6 +49,14 @@ pub fn canonical(
     if !environment.is_empty() {
         out.insert("environment".into(), J::Object(environment));
     }
+    // With a `deploy` section, `scale` is also its replica count.
+    if let (Some(scale), Some(J::Object(deploy))) = (service.get("scale"), out.get_mut("deploy")) {
+        if !deploy.contains_key("replicas") {
+            if let Ok(count) = number(scale) {
+                deploy.insert("replicas".into(), count);
+            }
+        }
+    }
     add_implicit_dependencies(service, &mut out);
     // A provider service (a model runner, ...) runs no container: no default network.
     let provider = map.contains_key("provider");
@@ -306,8 +314,11 @@ fn depends_on(node: &Node) -> J {
                     "condition".into(),
                     json!(condition.unwrap_or_else(|| "service_started".into())),
                 );
+                // `restart: false` is the default, which docker compose leaves out.
                 if let Some(restart) = value.get("restart") {
-                    entry.insert("restart".into(), restart.to_json());
+                    if !matches!(restart.value, Value::Bool(false)) {
+                        entry.insert("restart".into(), restart.to_json());
+                    }
                 }
                 let required = value
                     .get("required")
@@ -589,6 +600,38 @@ fn conflicts<'n>(service: &'n Node, path: &KeyPath) -> Vec<(&'n Node, KeyPath, S
                 scale,
                 path.key("scale"),
                 "can't set distinct values on `scale` and `deploy.replicas`".to_string(),
+            ));
+        }
+    }
+    // A service-level limit next to a `deploy.resources` section must agree with it (an
+    // absent deploy value counts as 0, as in docker compose).
+    let resources = service.get("deploy").and_then(|d| d.get("resources"));
+    for (key, section, field) in [
+        ("cpus", "limits", "cpus"),
+        ("mem_limit", "limits", "memory"),
+        ("pids_limit", "limits", "pids"),
+        ("mem_reservation", "reservations", "memory"),
+    ] {
+        let (Some(own), Some(deploy)) = (service.get(key), resources.and_then(|r| r.get(section)))
+        else {
+            continue;
+        };
+        let amount = |node: Option<&Node>| -> Option<f64> {
+            let Some(node) = node else { return Some(0.0) };
+            if field == "memory" {
+                volumes::size_in_bytes(node).ok()?.as_str()?.parse().ok()
+            } else {
+                number(node).ok()?.as_f64()
+            }
+        };
+        let own_amount = amount(Some(own));
+        if own_amount != Some(0.0) && own_amount != amount(deploy.get(field)) {
+            found.push((
+                own,
+                path.key(key),
+                format!(
+                    "can't set distinct values on `{key}` and `deploy.resources.{section}.{field}`"
+                ),
             ));
         }
     }
