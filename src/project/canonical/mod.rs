@@ -192,6 +192,7 @@ fn resource(section: &str, name: &str, node: Option<&Node>, context: &Context) -
         };
         out.insert(key.clone(), converted);
     }
+    service::prune_empty(&mut out);
     if section == "networks" && !out.contains_key("ipam") {
         insert_after(
             &mut out,

@@ -58,6 +58,7 @@ pub fn canonical(
         }
     }
     add_implicit_dependencies(service, &mut out);
+    prune_empty(&mut out);
     // A provider service (a model runner, ...) runs no container: no default network.
     let provider = map.contains_key("provider");
     if !out.contains_key("networks") && !map.contains_key("network_mode") && !provider {
@@ -129,6 +130,8 @@ fn convert(key: &str, value: &Node, context: &Context) -> Result<Option<J>, Stri
         }
         "stop_grace_period" => duration(value)?,
         "cpus" => number(value)?,
+        // An alias docker compose prints under its canonical name.
+        "pull_policy" if value.as_str() == Some("if_not_present") => json!("missing"),
         // Plain booleans docker compose only prints when true.
         "privileged" | "read_only" | "stdin_open" | "tty" | "oom_kill_disable"
             if matches!(value.value, Value::Bool(false)) =>
@@ -334,14 +337,16 @@ fn depends_on(node: &Node) -> J {
     J::Object(out)
 }
 
-/// `links`, `volumes_from` and `network_mode: service:x` imply a dependency, which docker
+/// `links`, `volumes_from` and `network_mode`/`ipc`/`pid: service:x` imply a dependency, which docker
 /// compose writes out in `depends_on` (with `restart: true`, except for `volumes_from`).
 fn add_implicit_dependencies(service: &Node, out: &mut Map<String, J>) {
     // (service, whether docker compose adds `restart: true`)
     let mut implied: Vec<(String, bool)> = Vec::new();
-    if let Some(mode) = service.get("network_mode").and_then(Node::as_str) {
-        if let Some(name) = mode.strip_prefix("service:") {
-            implied.push((name.to_string(), true));
+    for key in ["network_mode", "ipc", "pid"] {
+        if let Some(mode) = service.get(key).and_then(Node::as_str) {
+            if let Some(name) = mode.strip_prefix("service:") {
+                implied.push((name.to_string(), true));
+            }
         }
     }
     for link in service
@@ -681,6 +686,21 @@ fn conflicts<'n>(service: &'n Node, path: &KeyPath) -> Vec<(&'n Node, KeyPath, S
             "`healthcheck.retries` cannot be negative".to_string(),
         ));
     }
+    let environment = service.get("environment").and_then(Node::as_seq);
+    for (i, item) in environment.unwrap_or_default().iter().enumerate() {
+        let Some(text) = item.as_str() else { continue };
+        let key = text.split_once('=').map_or(text, |(key, _)| key);
+        if key.ends_with(char::is_whitespace) {
+            found.push((
+                item,
+                path.key("environment").index(i),
+                format!(
+                    "environment variable `{}` is declared with a trailing space",
+                    key.trim_end()
+                ),
+            ));
+        }
+    }
     let hosts = service.get("extra_hosts").and_then(Node::as_seq);
     for (i, item) in hosts.unwrap_or_default().iter().enumerate() {
         if let Some(entry) = item.scalar_text().filter(|e| !e.contains(['=', ':'])) {
@@ -714,6 +734,79 @@ fn blkio(node: &Node) -> Result<J, String> {
         }
     }
     Ok(J::Object(out))
+}
+
+/// Lists and mappings docker compose leaves out when empty (Go slices and maps with
+/// `omitempty`), at any depth; empty structs (`logging: {}`, `bind: {}`) and `command: []`
+/// stay.
+const OMITTED_WHEN_EMPTY: &[&str] = &[
+    "additional_contexts",
+    "aliases",
+    "annotations",
+    "args",
+    "cache_from",
+    "cache_to",
+    "cap_add",
+    "cap_drop",
+    "config",
+    "configs",
+    "constraints",
+    "depends_on",
+    "device_cgroup_rules",
+    "devices",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "driver_opts",
+    "entitlements",
+    "expose",
+    "external_links",
+    "extra_hosts",
+    "group_add",
+    "labels",
+    "link_local_ips",
+    "links",
+    "networks",
+    "options",
+    "platforms",
+    "ports",
+    "post_start",
+    "pre_stop",
+    "preferences",
+    "profiles",
+    "secrets",
+    "security_opt",
+    "ssh",
+    "storage_opt",
+    "sysctls",
+    "tags",
+    "test",
+    "tmpfs",
+    "ulimits",
+    "volumes",
+    "volumes_from",
+];
+
+pub(super) fn prune_empty(map: &mut Map<String, J>) {
+    map.retain(|key, value| {
+        let empty = match value {
+            J::Array(items) => items.is_empty(),
+            J::Object(entries) => entries.is_empty(),
+            _ => false,
+        };
+        !(empty && OMITTED_WHEN_EMPTY.contains(&key.as_str()))
+    });
+    for value in map.values_mut() {
+        match value {
+            J::Object(entries) => prune_empty(entries),
+            J::Array(items) => {
+                for item in items.iter_mut().filter_map(J::as_object_mut) {
+                    prune_empty(item);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `provider.options` values are lists in docker compose's model: a scalar becomes `[scalar]`.
