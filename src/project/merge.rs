@@ -1107,6 +1107,46 @@ pub fn parse_volume(spec: &str) -> Option<ShortVolume> {
     })
 }
 
+/// Per-file findings docker compose does not make, dropped from `found[from..]`: any about a
+/// `!reset` entry (removed when the file is read, whatever its value), and, in an override file
+/// (any `-f` file after the first), any about a `null` value: docker compose validates the
+/// merged tree, where a null over an earlier file's value keeps that value (`environment:`
+/// with every entry commented out). A null that survives the merge is reported by the
+/// validation of the merged tree; a top-level section left null stays an error, as there.
+pub fn drop_tolerated_findings(
+    doc: &Node,
+    found: &mut Vec<Diagnostic>,
+    from: usize,
+    is_override: bool,
+) {
+    let mut index = from;
+    while index < found.len() {
+        let tolerated = found[index].path.as_ref().is_some_and(|path| {
+            node_at(doc, path).is_some_and(|node| {
+                node.tag.as_deref() == Some("reset")
+                    || (is_override && path.segments().len() > 1 && node.is_null())
+            })
+        });
+        if tolerated && found[index].is_error() {
+            found.remove(index);
+        } else {
+            index += 1;
+        }
+    }
+}
+
+fn node_at<'n>(doc: &'n Node, path: &KeyPath) -> Option<&'n Node> {
+    let mut node = doc;
+    for segment in path.segments() {
+        node = match (segment, &node.value) {
+            (PathSegment::Key(key), Value::Map(map)) => map.get(key)?,
+            (PathSegment::Index(i), Value::Seq(items)) => items.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1189,44 +1229,4 @@ mod tests {
         let texts: Vec<_> = items.iter().filter_map(Node::as_str).collect();
         assert_eq!(texts, ["A", "B=2", "C=3"]);
     }
-}
-
-/// Per-file findings docker compose does not make, dropped from `found[from..]`: any about a
-/// `!reset` entry (removed when the file is read, whatever its value), and, in an override file
-/// (any `-f` file after the first), any about a `null` value: docker compose validates the
-/// merged tree, where a null over an earlier file's value keeps that value (`environment:`
-/// with every entry commented out). A null that survives the merge is reported by the
-/// validation of the merged tree; a top-level section left null stays an error, as there.
-pub fn drop_tolerated_findings(
-    doc: &Node,
-    found: &mut Vec<Diagnostic>,
-    from: usize,
-    is_override: bool,
-) {
-    let mut index = from;
-    while index < found.len() {
-        let tolerated = found[index].path.as_ref().is_some_and(|path| {
-            node_at(doc, path).is_some_and(|node| {
-                node.tag.as_deref() == Some("reset")
-                    || (is_override && path.segments().len() > 1 && node.is_null())
-            })
-        });
-        if tolerated && found[index].is_error() {
-            found.remove(index);
-        } else {
-            index += 1;
-        }
-    }
-}
-
-fn node_at<'n>(doc: &'n Node, path: &KeyPath) -> Option<&'n Node> {
-    let mut node = doc;
-    for segment in path.segments() {
-        node = match (segment, &node.value) {
-            (PathSegment::Key(key), Value::Map(map)) => map.get(key)?,
-            (PathSegment::Index(i), Value::Seq(items)) => items.get(*i)?,
-            _ => return None,
-        };
-    }
-    Some(node)
 }

@@ -686,6 +686,29 @@ fn conflicts<'n>(service: &'n Node, path: &KeyPath) -> Vec<(&'n Node, KeyPath, S
             "`healthcheck.retries` cannot be negative".to_string(),
         ));
     }
+    // A `tmpfs` path may not also be a volume's target.
+    let tmpfs: Vec<String> = match service.get("tmpfs").map(|t| &t.value) {
+        Some(Value::Str(text)) => vec![text.clone()],
+        Some(Value::Seq(items)) => items.iter().filter_map(Node::scalar_text).collect(),
+        _ => Vec::new(),
+    };
+    let tmpfs: Vec<&str> = tmpfs
+        .iter()
+        .map(|t| t.split(':').next().unwrap_or(t))
+        .collect();
+    for (i, item) in volumes.unwrap_or_default().iter().enumerate() {
+        let target = match &item.value {
+            Value::Str(spec) => crate::project::merge::parse_volume(spec).map(|v| v.target),
+            _ => item.get("target").and_then(Node::scalar_text),
+        };
+        if let Some(target) = target.filter(|t| tmpfs.contains(&t.as_str())) {
+            found.push((
+                item,
+                path.key("volumes").index(i),
+                format!("target `{target}` is already mounted by `tmpfs`"),
+            ));
+        }
+    }
     let environment = service.get("environment").and_then(Node::as_seq);
     for (i, item) in environment.unwrap_or_default().iter().enumerate() {
         let Some(text) = item.as_str() else { continue };
