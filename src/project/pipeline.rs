@@ -62,6 +62,28 @@ impl Loaded {
 
 /// Loads the project the options describe. Never panics on bad input: problems are diagnostics.
 pub fn load(options: &LoadOptions) -> Loaded {
+    let loaded = load_once(options);
+    // docker compose exposes the project name as COMPOSE_PROJECT_NAME for interpolation and
+    // `environment` entries; the name is only known once the files are read, so a project
+    // whose files mention the variable without it being set is loaded again with it.
+    if let Some(project) = &loaded.project {
+        let mentioned = loaded
+            .sources
+            .files()
+            .iter()
+            .any(|file| file.text.contains("COMPOSE_PROJECT_NAME"));
+        if mentioned && !project.environment.contains_key("COMPOSE_PROJECT_NAME") {
+            let mut again = options.clone();
+            again
+                .environment
+                .insert("COMPOSE_PROJECT_NAME".into(), project.name.clone());
+            return load_once(&again);
+        }
+    }
+    loaded
+}
+
+fn load_once(options: &LoadOptions) -> Loaded {
     let mut loader = Loader {
         options,
         sources: SourceMap::default(),

@@ -640,6 +640,23 @@ fn conflicts<'n>(service: &'n Node, path: &KeyPath) -> Vec<(&'n Node, KeyPath, S
             ));
         }
     }
+    let platforms = service.get("build").and_then(|b| b.get("platforms"));
+    if let (Some(platform), Some(platforms)) = (service.get("platform"), platforms) {
+        let listed: Vec<String> = platforms
+            .as_seq()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::scalar_text)
+            .collect();
+        let wanted = platform.scalar_text().unwrap_or_default();
+        if !listed.is_empty() && !listed.contains(&wanted) {
+            found.push((
+                platforms,
+                path.key("build").key("platforms"),
+                format!("`build.platforms` must include the service's `platform` `{wanted}`"),
+            ));
+        }
+    }
     if let Some(build) = service.get("build") {
         if let (Some(file), Some(_)) = (build.get("dockerfile"), build.get("dockerfile_inline")) {
             found.push((
@@ -925,6 +942,12 @@ fn develop(node: &Node, context: &Context) -> Result<J, String> {
                 continue;
             }
         };
+        for key in ["include", "ignore"] {
+            if let Some(J::String(pattern)) = entry.get(key) {
+                let list = json!([pattern]);
+                entry.insert(key.into(), list);
+            }
+        }
         if let Some(raw) = watch.get("path").and_then(Node::scalar_text) {
             let resolved =
                 volumes::resolve_host_path(&raw, context.project_dir, context.home.as_deref());
