@@ -13,7 +13,11 @@ struct Reference<'a> {
     path: KeyPath,
 }
 
-pub fn check(doc: &Node, diagnostics: &mut Vec<Diagnostic>) {
+/// `declared_services`: every service of the project before profiles were applied; a
+/// `required: false` dependency may name one of those that is not enabled, but not a service
+/// that does not exist.
+pub fn check(doc: &Node, declared_services: &[String], diagnostics: &mut Vec<Diagnostic>) {
+    resource_sources(doc, diagnostics);
     let Some(services) = doc.get("services").and_then(Node::as_map) else {
         return;
     };
@@ -27,6 +31,7 @@ pub fn check(doc: &Node, diagnostics: &mut Vec<Diagnostic>) {
     let volumes = top_keys("volumes");
     let secrets = top_keys("secrets");
     let configs = top_keys("configs");
+    let models = top_keys("models");
     let service_names: Vec<String> = services.keys().cloned().collect();
 
     let mut graph = DependencyGraph::new();
@@ -39,6 +44,7 @@ pub fn check(doc: &Node, diagnostics: &mut Vec<Diagnostic>) {
             if !services.contains_key(&dependency.name) {
                 if dependency.path.to_string().contains("depends_on")
                     && !is_required(dependency.node)
+                    && declared_services.contains(&dependency.name)
                 {
                     continue;
                 }
@@ -63,6 +69,23 @@ pub fn check(doc: &Node, diagnostics: &mut Vec<Diagnostic>) {
         for reference in named_volumes(service, &base) {
             if !volumes.contains(&reference.name) {
                 diagnostics.push(undefined("volume", service_name, &reference, &volumes));
+            }
+        }
+        if let Some(node) = service.get("models") {
+            for (name, node, path) in list_or_keys(node, &base.key("models")) {
+                if !models.contains(&name) {
+                    let reference = Reference { name, node, path };
+                    diagnostics.push(undefined("model", service_name, &reference, &models));
+                }
+            }
+        }
+        let build_secrets = service
+            .get("build")
+            .map(|build| sources_of(build, "secrets", &base.key("build")))
+            .unwrap_or_default();
+        for reference in build_secrets {
+            if !secrets.contains(&reference.name) {
+                diagnostics.push(undefined("secret", service_name, &reference, &secrets));
             }
         }
         for (section, declared) in [("secrets", &secrets), ("configs", &configs)] {
@@ -175,8 +198,7 @@ fn service_dependencies<'a>(service: &'a Node, base: &KeyPath) -> Vec<Reference<
             if text.starts_with("container:") {
                 continue;
             }
-            let name = text.strip_prefix("service:").unwrap_or(text);
-            let name = name.split(':').next().unwrap_or(name).to_string();
+            let name = text.split(':').next().unwrap_or(text).to_string();
             references.push(Reference {
                 name,
                 node: item,
@@ -264,4 +286,86 @@ fn sources_of<'a>(service: &'a Node, section: &str, base: &KeyPath) -> Vec<Refer
             }
         })
         .collect()
+}
+
+/// The service names of a tree (before profiles are applied, for [`check`]).
+pub fn service_names(doc: &Node) -> Vec<String> {
+    doc.get("services")
+        .and_then(Node::as_map)
+        .map(|map| map.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Where top-level secrets and configs take their content from (exactly one source unless
+/// external or driver-backed), and external volumes that also set engine options: docker
+/// compose rejects these whether or not a service uses them.
+fn resource_sources(doc: &Node, diagnostics: &mut Vec<Diagnostic>) {
+    for (section, sources) in [
+        ("secrets", &["file", "environment"][..]),
+        ("configs", &["file", "environment", "content"][..]),
+    ] {
+        let Some(map) = doc.get(section).and_then(Node::as_map) else {
+            continue;
+        };
+        for (name, node) in map {
+            let path = KeyPath::root().key(section).key(name);
+            let Some(entry) = node.as_map() else { continue };
+            let set: Vec<&str> = sources
+                .iter()
+                .copied()
+                .filter(|key| entry.contains_key(*key))
+                .collect();
+            let message = if set.len() > 1 {
+                format!("{} are mutually exclusive", quoted(&set))
+            } else if set.is_empty() && !entry.contains_key("external") {
+                if section == "secrets" || !entry.contains_key("driver") {
+                    format!("one of {} must be set", quoted(sources))
+                } else {
+                    continue;
+                }
+            } else {
+                continue;
+            };
+            diagnostics.push(
+                Diagnostic::error(format!("`{path}`: {message}"))
+                    .at(node.entry_span())
+                    .path(path),
+            );
+        }
+    }
+    let Some(volumes) = doc.get("volumes").and_then(Node::as_map) else {
+        return;
+    };
+    for (name, node) in volumes {
+        let external = matches!(
+            node.get("external").map(|e| &e.value),
+            Some(Value::Bool(true))
+        );
+        if !external {
+            continue;
+        }
+        for (key, value) in node.as_map().into_iter().flatten() {
+            if key == "name" || key == "external" || key.starts_with("x-") {
+                continue;
+            }
+            let path = KeyPath::root().key("volumes").key(name);
+            diagnostics.push(
+                Diagnostic::error(format!(
+                    "`{path}`: conflicting parameters `external` and `{key}` specified"
+                ))
+                .at(value.entry_span())
+                .path(path.key(key))
+                .help(format!(
+                    "an external volume is created outside the project: remove `{key}`"
+                )),
+            );
+        }
+    }
+}
+
+fn quoted(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

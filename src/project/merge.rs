@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use super::node::{KeyPath, Mapping, Node, Span, Value};
+use super::node::{KeyPath, Mapping, Node, PathSegment, Span, Value};
 use crate::diag::Diagnostic;
 
 /// Tag removing the earlier value of an entry.
@@ -1105,6 +1105,46 @@ pub fn parse_volume(spec: &str) -> Option<ShortVolume> {
             mode: None,
         },
     })
+}
+
+/// Per-file findings docker compose does not make, dropped from `found[from..]`: any about a
+/// `!reset` entry (removed when the file is read, whatever its value), and, in an override file
+/// (any `-f` file after the first), any about a `null` value: docker compose validates the
+/// merged tree, where a null over an earlier file's value keeps that value (`environment:`
+/// with every entry commented out). A null that survives the merge is reported by the
+/// validation of the merged tree; a top-level section left null stays an error, as there.
+pub fn drop_tolerated_findings(
+    doc: &Node,
+    found: &mut Vec<Diagnostic>,
+    from: usize,
+    is_override: bool,
+) {
+    let mut index = from;
+    while index < found.len() {
+        let tolerated = found[index].path.as_ref().is_some_and(|path| {
+            node_at(doc, path).is_some_and(|node| {
+                node.tag.as_deref() == Some("reset")
+                    || (is_override && path.segments().len() > 1 && node.is_null())
+            })
+        });
+        if tolerated && found[index].is_error() {
+            found.remove(index);
+        } else {
+            index += 1;
+        }
+    }
+}
+
+fn node_at<'n>(doc: &'n Node, path: &KeyPath) -> Option<&'n Node> {
+    let mut node = doc;
+    for segment in path.segments() {
+        node = match (segment, &node.value) {
+            (PathSegment::Key(key), Value::Map(map)) => map.get(key)?,
+            (PathSegment::Index(i), Value::Seq(items)) => items.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
 }
 
 #[cfg(test)]

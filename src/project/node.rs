@@ -167,8 +167,16 @@ pub fn format_float(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "+Inf" } else { "-Inf" }.to_string();
     }
-    let text = format!("{f}");
-    text
+    // Go's shortest `%g` switches to an exponent (two digits at least) below 1e-4 and from
+    // 1e6 up: `1e+06`, `1.5e-05`; Rust's `{:e}` gives the same shortest digits.
+    let scientific = format!("{f:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if (-4..6).contains(&exponent) || f == 0.0 {
+        return format!("{f}");
+    }
+    let sign = if exponent < 0 { '-' } else { '+' };
+    format!("{mantissa}e{sign}{:02}", exponent.abs())
 }
 
 /// A key path as docker compose users read it: `services.web.ports[0]`.

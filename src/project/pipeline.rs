@@ -65,6 +65,28 @@ impl Loaded {
 
 /// Loads the project the options describe. Never panics on bad input: problems are diagnostics.
 pub fn load(options: &LoadOptions) -> Loaded {
+    let loaded = load_once(options);
+    // docker compose exposes the project name as COMPOSE_PROJECT_NAME for interpolation and
+    // `environment` entries; the name is only known once the files are read, so a project
+    // whose files mention the variable without it being set is loaded again with it.
+    if let Some(project) = &loaded.project {
+        let mentioned = loaded
+            .sources
+            .files()
+            .iter()
+            .any(|file| file.text.contains("COMPOSE_PROJECT_NAME"));
+        if mentioned && !project.environment.contains_key("COMPOSE_PROJECT_NAME") {
+            let mut again = options.clone();
+            again
+                .environment
+                .insert("COMPOSE_PROJECT_NAME".into(), project.name.clone());
+            return load_once(&again);
+        }
+    }
+    loaded
+}
+
+fn load_once(options: &LoadOptions) -> Loaded {
     let mut loader = Loader {
         options,
         sources: SourceMap::default(),
@@ -157,19 +179,40 @@ impl Loader<'_> {
         }
 
         let mut documents = Vec::new();
-        for file in &files {
+        for (index, file) in files.iter().enumerate() {
+            let before = self.diagnostics.len();
             if let Some(doc) = self.load_file(file, &environment, &project_dir) {
+                merge::drop_tolerated_findings(&doc, &mut self.diagnostics, before, index > 0);
                 documents.push(doc);
             }
         }
         // Files with errors still go through the merge and the consistency checks, so that a
         // broken file reports its undefined references and cycles in the same run.
         let file_errors = self.diagnostics.iter().any(Diagnostic::is_error);
+        if !file_errors {
+            // Each file's `include` is resolved before the files are merged, as docker compose
+            // does: an override file may then change an included service.
+            let Loader {
+                sources,
+                diagnostics,
+                ..
+            } = self;
+            let mut read = |path: &Path,
+                            env: &IndexMap<String, String>,
+                            dir: &Path,
+                            found: &mut Vec<Diagnostic>| {
+                read_with_extends(sources, options, path, env, dir, found)
+            };
+            for doc in &mut documents {
+                include::resolve(doc, &project_dir, &environment, &mut read, diagnostics);
+            }
+        }
         let (mut doc, merge_diagnostics) = merge::merge_all(documents);
         self.diagnostics.extend(merge_diagnostics);
         if file_errors {
+            let declared = checks::service_names(&doc);
             profiles::apply(&mut doc, &self.active_profiles(&environment));
-            checks::check(&doc, &mut self.diagnostics);
+            checks::check(&doc, &declared, &mut self.diagnostics);
             return None;
         }
         if files.len() > 1 && !self.diagnostics.iter().any(Diagnostic::is_error) {
@@ -182,20 +225,6 @@ impl Loader<'_> {
                 }
             }
         }
-        {
-            let Loader {
-                sources,
-                diagnostics,
-                ..
-            } = self;
-            let mut read = |path: &Path,
-                            env: &IndexMap<String, String>,
-                            dir: &Path,
-                            found: &mut Vec<Diagnostic>| {
-                read_with_extends(sources, options, path, env, dir, found)
-            };
-            include::resolve(&mut doc, &project_dir, &environment, &mut read, diagnostics);
-        }
         if self.diagnostics.iter().any(Diagnostic::is_error) {
             return None;
         }
@@ -203,6 +232,7 @@ impl Loader<'_> {
         let name = self.project_name(&doc, &environment, &project_dir)?;
         let all_profiles = profiles::all(&doc);
         let active_profiles = self.active_profiles(&environment);
+        let declared = checks::service_names(&doc);
         profiles::apply(&mut doc, &active_profiles);
 
         let context = canonical::Context {
@@ -214,6 +244,7 @@ impl Loader<'_> {
         let model = canonicalize_and_check(
             &doc,
             &context,
+            &declared,
             options.diagnostics_only,
             &mut self.sources,
             &mut self.diagnostics,
@@ -343,14 +374,16 @@ impl Loader<'_> {
         }
         if let Some(node) = doc.get("name") {
             if let Some(name) = node.as_str() {
-                if source::is_valid_project_name(name) {
-                    return Some(name.to_string());
+                // Unlike `-p`, docker compose normalises a `name:` (`My App` → `myapp`).
+                let normalized = source::normalize_project_name(name);
+                if !normalized.is_empty() {
+                    return Some(normalized);
                 }
                 self.diagnostics.push(
-                    Diagnostic::error(format!("invalid project name `{name}`: it must contain only lowercase letters, digits, dashes and underscores, and start with a letter or digit"))
+                    Diagnostic::error(format!("invalid project name `{name}`: nothing is left once normalised to lowercase letters, digits, dashes and underscores"))
                         .at(node.span)
                         .path(super::node::KeyPath::root().key("name"))
-                        .help(format!("use `{}`", source::normalize_project_name(name))),
+                        .help("start the name with a letter or digit"),
                 );
                 return None;
             }
@@ -401,6 +434,7 @@ const PARALLEL_CHECKS_MIN_SERVICES: usize = 64;
 fn canonicalize_and_check(
     doc: &Node,
     context: &canonical::Context,
+    declared_services: &[String],
     diagnostics_only: bool,
     sources: &mut SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
@@ -416,7 +450,7 @@ fn canonicalize_and_check(
         .map_or(0, |map| map.len());
     if services < PARALLEL_CHECKS_MIN_SERVICES {
         let model = canonicalize(doc, context, sources, diagnostics);
-        checks::check(doc, diagnostics);
+        checks::check(doc, declared_services, diagnostics);
         return model;
     }
     std::thread::scope(|scope| {
@@ -424,14 +458,14 @@ fn canonicalize_and_check(
             .name("checks".into())
             .spawn_scoped(scope, || {
                 let mut found = Vec::new();
-                checks::check(doc, &mut found);
+                checks::check(doc, declared_services, &mut found);
                 found
             });
         let model = canonicalize(doc, context, sources, diagnostics);
         match checked.map(|handle| handle.join()) {
             Ok(Ok(found)) => diagnostics.extend(found),
             // No thread: check here. A panic in the checks is a bug; re-raise it.
-            Err(_) => checks::check(doc, diagnostics),
+            Err(_) => checks::check(doc, declared_services, diagnostics),
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
         }
         model

@@ -34,7 +34,7 @@ use indexmap::map::Entry;
 use yaml_rust2::parser::{Event, Tag};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
-use super::node::{FileId, KeyPath, Mapping, Node, Span, Value};
+use super::node::{FileId, KeyPath, Mapping, Node, PathSegment, Span, Value};
 
 mod events;
 use crate::diag::Diagnostic;
@@ -693,7 +693,14 @@ impl<'a> Builder<'a> {
             }
         }
         let resolved = match &tag {
-            TagKind::None if plain => resolve_plain(&value, true).unwrap_or(Value::Str(value)),
+            TagKind::None if plain => match resolve_plain(&value, true) {
+                Some(Value::Str(stamp)) => {
+                    self.timestamp(&value, span);
+                    Value::Str(stamp)
+                }
+                Some(other) => other,
+                None => Value::Str(value),
+            },
             TagKind::None => Value::Str(value),
             TagKind::Standard(name) => match name.as_str() {
                 "str" => Value::Str(value),
@@ -724,6 +731,27 @@ impl<'a> Builder<'a> {
             size: 1,
             height: 1,
             merge_key,
+        }
+    }
+
+    /// An unquoted timestamp (`2024-01-01`) decodes to a time in docker compose, which its
+    /// schema refuses anywhere but under an `x-` extension ("invalid jsonType time.Time").
+    fn timestamp(&mut self, text: &str, span: Span) {
+        let path = self.path();
+        let extension = path
+            .segments()
+            .iter()
+            .any(|s| matches!(s, PathSegment::Key(k) if k.starts_with("x-")));
+        if !extension {
+            self.errors.push(
+                Diagnostic::error(format!(
+                    "`{path}`: `{text}` reads as a YAML timestamp, not a string"
+                ))
+                .at(span)
+                .path(path)
+                .label("a timestamp")
+                .help(format!("quote it: \"{text}\"")),
+            );
         }
     }
 
@@ -1507,7 +1535,12 @@ mod tests {
     }
 
     fn value(text: &str) -> Value {
-        doc(&format!("k: {text}\n")).get("k").unwrap().value.clone()
+        // Under an extension, where compose accepts any value (timestamps included).
+        doc(&format!("x-k: {text}\n"))
+            .get("x-k")
+            .unwrap()
+            .value
+            .clone()
     }
 
     fn parse_errors(text: &str) -> Vec<Diagnostic> {

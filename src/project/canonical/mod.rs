@@ -198,6 +198,14 @@ fn resource(section: &str, name: &str, node: Option<&Node>, context: &Context) -
             // Plain booleans docker compose prints only when true.
             "internal" | "attachable" if matches!(value.value, Value::Bool(false)) => continue,
             "labels" | "driver_opts" => service::string_map(value, context, false),
+            // docker compose's IPAM model has no `options`: it drops them.
+            "ipam" => {
+                let mut ipam = value.to_json();
+                if let Some(map) = ipam.as_object_mut() {
+                    map.shift_remove("options");
+                }
+                ipam
+            }
             "file" => match value.as_str() {
                 Some(path) => json!(volumes::resolve_host_path(
                     path,
@@ -210,6 +218,7 @@ fn resource(section: &str, name: &str, node: Option<&Node>, context: &Context) -
         };
         out.insert(key.clone(), converted);
     }
+    service::prune_empty(&mut out);
     if section == "networks" && !out.contains_key("ipam") {
         insert_after(
             &mut out,

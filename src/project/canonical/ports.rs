@@ -108,7 +108,8 @@ pub fn parse_short(spec: &str) -> Result<Vec<J>, String> {
         if let Some(published) = published {
             out.insert("published".into(), json!(published));
         }
-        out.insert("protocol".into(), json!(protocol));
+        // The short syntax's protocol is lower-cased (`80/TCP` → tcp); the long one's is not.
+        out.insert("protocol".into(), json!(protocol.to_ascii_lowercase()));
         J::Object(out)
     };
     let count = target_end - target_start;

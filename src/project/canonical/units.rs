@@ -1,6 +1,7 @@
 //! Scalar conversions of the canonical form: Go durations, byte sizes, shell words.
 
-/// Parses a Go `time.ParseDuration` string ("1m30s", "1.5h", "300ms") into nanoseconds.
+/// Parses a Go `time.ParseDuration` string ("1m30s", "1.5h", "300ms"), or compose-go's
+/// days and weeks ("1d", "2w"), into nanoseconds.
 pub fn parse_duration(text: &str) -> Option<i128> {
     let mut rest = text.trim();
     let negative = rest.starts_with('-');
@@ -31,6 +32,9 @@ pub fn parse_duration(text: &str) -> Option<i128> {
             "s" => 1e9,
             "m" => 60e9,
             "h" => 3600e9,
+            // compose-go's duration parser also knows days and weeks (`1d`, `2w1d3h`).
+            "d" => 86400e9,
+            "w" => 604800e9,
             _ => return None,
         };
         rest = &rest[unit_len..];
