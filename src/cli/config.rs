@@ -111,7 +111,7 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
         None if args.format == "json" => {
             serde_json::to_string_pretty(model).unwrap_or_default() + "\n"
         }
-        None => serde_yaml::to_string(model).unwrap_or_default(),
+        None => super::config_yaml::render(model),
     };
     print!("{text}");
     // The process ends here: freeing a large model would only cost time.

@@ -1,6 +1,7 @@
 //! The project model beyond the canonical JSON: facts derived from it that several commands
 //! share (the config hash, the dependency graph, image names).
 
+pub mod go_shape;
 mod hash;
 
 pub use hash::{config_hash, network_hash, volume_hash};
