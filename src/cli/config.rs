@@ -91,7 +91,8 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
     } else if let Some(wanted) = &args.hash {
         let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
         let mut lines = Vec::new();
-        for (name, service) in model::services(model) {
+        // Hashed as the engine gets it (`$` unescaped), like the label `up` writes.
+        for (name, service) in model::services(&project.model) {
             if wanted.contains(&"*") || wanted.contains(&name.as_str()) {
                 lines.push(format!("{name} {}", model::config_hash(service)));
             }

@@ -25,9 +25,12 @@ pub enum Shape {
     /// A scalar field printed even when zero or false: a pointer (`init: false`,
     /// `replicas: 0`), a field without `omitempty` or one whose zero is `true` (`required`).
     Kept,
+    /// A field whose JSON tag has no `omitempty` (`command`, `entrypoint`): Go's JSON always
+    /// carries it, `null` when unset; YAML leaves it out when empty.
+    Always,
 }
 
-use Shape::{Any, Kept, List, Map, Ptr, Struct};
+use Shape::{Always, Any, Kept, List, Map, Ptr, Struct};
 
 impl Shape {
     /// The shape of the value under `key`, and the key's position among the struct's fields
@@ -40,7 +43,7 @@ impl Shape {
             },
             Map(shape) => (None, shape),
             Ptr(shape) => shape.field(key),
-            Any | Kept | List(_) => (None, &ANY),
+            Any | Kept | Always | List(_) => (None, &ANY),
         }
     }
 
@@ -69,7 +72,16 @@ impl Shape {
 
     /// Whether a zero scalar (0, false, "") in a struct field is left out (`omitempty`).
     pub fn omits_zero(&self) -> bool {
-        !matches!(self, Kept)
+        !matches!(self, Kept | Always)
+    }
+
+    /// The declared fields of a struct (of a pointer's struct), none for other shapes.
+    pub fn fields(&self) -> &'static [(&'static str, Shape)] {
+        match self {
+            Struct(fields) => fields,
+            Ptr(shape) => shape.fields(),
+            _ => &[],
+        }
     }
 }
 
@@ -106,7 +118,7 @@ pub const SERVICE: Shape = Struct(&[
     ("cpus", Any),
     ("cpuset", Any),
     ("cpu_shares", Any),
-    ("command", Any),
+    ("command", Always),
     ("configs", List(&FILE_REFERENCE)),
     ("container_name", Any),
     ("credential_spec", Ptr(&CREDENTIAL_SPEC)),
@@ -119,7 +131,7 @@ pub const SERVICE: Shape = Struct(&[
     ("dns_search", Any),
     ("dockerfile", Any),
     ("domainname", Any),
-    ("entrypoint", Any),
+    ("entrypoint", Always),
     ("provider", Ptr(&PROVIDER)),
     ("environment", Any),
     ("env_file", List(&ENV_FILE)),
@@ -225,7 +237,7 @@ const TRIGGER: Shape = Struct(&[
 ]);
 
 const HOOK: Shape = Struct(&[
-    ("command", Any),
+    ("command", Always),
     ("user", Any),
     ("privileged", Any),
     ("working_dir", Any),

@@ -4,7 +4,7 @@
 pub mod go_shape;
 mod hash;
 
-pub use hash::{config_hash, network_hash, volume_hash};
+pub use hash::{config_hash, legacy_config_hash, network_hash, volume_hash};
 
 use serde_json::Value as J;
 
