@@ -16,7 +16,7 @@ pub fn render(model: &J) -> String {
     match model {
         J::Object(map) if !map.is_empty() => mapping(&mut out, map, &go_shape::PROJECT, 0, false),
         other => {
-            value_inline(&mut out, other, &go_shape::PROJECT, 0, true);
+            value_inline(&mut out, other, 0);
         }
     }
     out
@@ -89,7 +89,7 @@ fn mapping(
             }
             other => {
                 out.push(' ');
-                value_inline(out, other, sub, indent + 2, false);
+                value_inline(out, other, indent + 2);
             }
         }
     }
@@ -110,14 +110,14 @@ fn sequence(out: &mut String, items: &[J], shape: &Shape, indent: usize) {
                 sequence(&mut nested, inner, shape.item(), indent + 2);
                 out.push_str(nested.trim_start_matches(' '));
             }
-            other => value_inline(out, other, shape, indent + 2, false),
+            other => value_inline(out, other, indent + 2),
         }
     }
 }
 
 /// A value that fits after `key: ` or `- `: a scalar, `{}` or `[]`; ends the line.
 /// `indent` is where a literal block's lines go.
-fn value_inline(out: &mut String, value: &J, _shape: &Shape, indent: usize, _top: bool) {
+fn value_inline(out: &mut String, value: &J, indent: usize) {
     match value {
         J::Null => out.push_str("null"),
         J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
