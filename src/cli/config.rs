@@ -92,7 +92,8 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
     } else if let Some(wanted) = &args.hash {
         let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
         let mut lines = Vec::new();
-        for (name, service) in model::services(model) {
+        // Hashed as the engine gets it (`$` unescaped), like the label `up` writes.
+        for (name, service) in model::services(&project.model) {
             if wanted.contains(&"*") || wanted.contains(&name.as_str()) {
                 lines.push(format!("{name} {}", model::config_hash(service)));
             }
@@ -112,7 +113,7 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
         None if args.format == "json" => {
             serde_json::to_string_pretty(model).unwrap_or_default() + "\n"
         }
-        None => serde_yaml::to_string(model).unwrap_or_default(),
+        None => super::config_yaml::render(model),
     };
     print!("{text}");
     // The process ends here: freeing a large model would only cost time.

@@ -4,6 +4,7 @@
 mod attach;
 mod build;
 mod config;
+mod config_yaml;
 mod cp;
 mod daily_support;
 mod down;

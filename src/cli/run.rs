@@ -604,7 +604,7 @@ fn random_slug() -> String {
     if !filled {
         // No /dev/urandom: the time and the process id, hashed.
         let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
-        let hash = crate::model::config_hash(&json!(seed));
+        let hash = crate::model::legacy_config_hash(&json!(seed));
         return format!("{hash:0<64}");
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()

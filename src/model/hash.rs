@@ -1,13 +1,162 @@
-//! The config hash stored in the `com.docker.compose.config-hash` label: it decides whether a
-//! container must be recreated. It is computed from the canonical form, whose key order is
-//! sorted and whose scalars are normalised, so it stays stable across rcompose versions as long
-//! as the canonical form does — fields that do not change the container are left out.
+//! The config hashes stored in `com.docker.compose.config-hash` labels: they decide whether a
+//! container, network or volume must be recreated. They are docker compose v2's, so either
+//! tool takes over what the other created without recreating it.
 
 use serde_json::Value as J;
 use sha2::{Digest, Sha256};
 
-/// Fields that never change what the container is (docker compose leaves them out too).
-const NOT_HASHED: [&str; 6] = [
+use super::go_shape::{self, Shape};
+
+// --- services, hashed as docker compose v2 hashes them
+//
+// docker compose 2.40 labels a service's containers with sha256(json.Marshal(ServiceConfig))
+// once `build`, `pull_policy`, `scale`, `deploy.replicas`, `depends_on` and `profiles` are
+// cleared (compose's `ServiceHash`). The text is Go's: struct fields in declaration order (the
+// table in `go_shape`), empty `omitempty` fields left out, `command`/`entrypoint` always there
+// (`null` when unset), `x-*` extensions left out (`json:"-"`), map keys sorted, `<`, `>`, `&`
+// escaped.
+
+/// Service fields docker compose clears before hashing: they never change a container.
+const NOT_HASHED: [&str; 5] = ["build", "pull_policy", "scale", "depends_on", "profiles"];
+
+/// The hash docker compose v2 writes on a service's containers.
+pub fn config_hash(service: &J) -> String {
+    let mut text = String::with_capacity(1024);
+    let empty = serde_json::Map::new();
+    let map = service.as_object().unwrap_or(&empty);
+    go_struct(&mut text, map, &go_shape::SERVICE, &NOT_HASHED, true);
+    sha256_hex(text.as_bytes())
+}
+
+/// A struct: declared fields in order, `omitempty` applied; `skip`: fields cleared before
+/// hashing. `top`: the service itself (`deploy.replicas` is cleared below it).
+fn go_struct(
+    out: &mut String,
+    map: &serde_json::Map<String, J>,
+    shape: &Shape,
+    skip: &[&str],
+    top: bool,
+) {
+    out.push('{');
+    let mut first = true;
+    for (name, field) in shape.fields() {
+        if skip.contains(name) {
+            continue;
+        }
+        let empty = serde_json::Map::new();
+        let value = match (map.get(*name), field) {
+            (None | Some(J::Null), Shape::Always) => Some(&J::Null),
+            // A struct value (not a pointer) is always there in Go's JSON.
+            (None, Shape::Struct(_)) => None,
+            (None, _) => continue,
+            (Some(value), _) if omitted(value, field) => continue,
+            (Some(value), _) => Some(value),
+        };
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        go_string(out, name);
+        out.push(':');
+        let inner_skip: &[&str] = if top && *name == "deploy" {
+            &["replicas"]
+        } else {
+            &[]
+        };
+        match value {
+            Some(value) => go_value(out, value, field, inner_skip),
+            None => go_struct(out, &empty, field, &[], false),
+        }
+    }
+    out.push('}');
+}
+
+/// `omitempty` in Go's JSON: nil, empty slices and maps, zero scalars; not struct values.
+fn omitted(value: &J, field: &Shape) -> bool {
+    match value {
+        J::Null => !matches!(field, Shape::Always),
+        J::Array(items) => items.is_empty() && !matches!(field, Shape::Always),
+        J::Object(map) => map.is_empty() && matches!(field, Shape::Any | Shape::Map(_)),
+        J::Bool(flag) => !flag && field.omits_zero(),
+        J::String(text) => text.is_empty() && field.omits_zero(),
+        J::Number(n) => n.as_f64() == Some(0.0) && field.omits_zero(),
+    }
+}
+
+fn go_value(out: &mut String, value: &J, shape: &Shape, skip: &[&str]) {
+    match value {
+        J::Null => out.push_str("null"),
+        J::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
+        J::Number(n) if n.is_i64() || n.is_u64() => out.push_str(&n.to_string()),
+        // compose-go's floats are float32 (`cpus`, `max_failure_ratio`).
+        J::Number(n) => out.push_str(&format!("{}", n.as_f64().unwrap_or_default() as f32)),
+        J::String(text) => go_string(out, text),
+        J::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                go_value(out, item, shape.item(), &[]);
+            }
+            out.push(']');
+        }
+        J::Object(map) if shape.is_struct() => go_struct(out, map, shape, skip, false),
+        J::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                go_string(out, key);
+                out.push(':');
+                go_value(out, &map[key], shape.field(key).1, &[]);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A JSON string as Go's `encoding/json` writes it (HTML-safe).
+fn go_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+// --- rcompose's own hash (before docker compose's was adopted)
+//
+// Over the canonical form with keys sorted. Still the per-field hashes of the
+// `io.rcompose.config-hashes` label (stable across versions, so a recreate can say which field
+// changed), and accepted as the config hash of containers created by earlier rcompose versions
+// so an upgrade does not recreate them.
+
+/// Fields that never change what the container is.
+const NOT_HASHED_LEGACY: [&str; 6] = [
     "build",
     "pull_policy",
     "scale",
@@ -16,10 +165,10 @@ const NOT_HASHED: [&str; 6] = [
     "develop",
 ];
 
-pub fn config_hash(service: &J) -> String {
+pub fn legacy_config_hash(service: &J) -> String {
     let mut hashed = service.clone();
     if let Some(map) = hashed.as_object_mut() {
-        for key in NOT_HASHED {
+        for key in NOT_HASHED_LEGACY {
             map.remove(key);
         }
         if let Some(deploy) = map.get_mut("deploy").and_then(J::as_object_mut) {
@@ -27,8 +176,7 @@ pub fn config_hash(service: &J) -> String {
         }
     }
     let text = serde_json::to_string(&sorted(&hashed)).unwrap_or_default();
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    sha256_hex(text.as_bytes())
 }
 
 // --- networks and volumes, hashed as docker compose v2 hashes them (engine differential area)
@@ -175,14 +323,40 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn hash_ignores_key_order_and_replicas() {
+    fn legacy_hash_ignores_key_order_and_replicas() {
         let a =
             json!({"image": "x", "environment": {"A": "1", "B": "2"}, "deploy": {"replicas": 2}});
         let b =
             json!({"deploy": {"replicas": 5}, "environment": {"B": "2", "A": "1"}, "image": "x"});
-        assert_eq!(config_hash(&a), config_hash(&b));
+        assert_eq!(legacy_config_hash(&a), legacy_config_hash(&b));
         let c = json!({"image": "y", "environment": {"A": "1", "B": "2"}});
-        assert_ne!(config_hash(&a), config_hash(&c));
+        assert_ne!(legacy_config_hash(&a), legacy_config_hash(&c));
+    }
+
+    #[test]
+    fn service_hash_is_docker_compose_v2_s() {
+        // What docker compose 2.40.3 printed (`config --hash`) and wrote on the container.
+        let service = json!({
+            "command": ["sleep", "600"], "entrypoint": null,
+            "environment": {"B": "1", "A": "2"},
+            "image": "rcompose-test/busybox:latest", "networks": {"default": null}
+        });
+        assert_eq!(
+            config_hash(&service),
+            "2a1ee3124d406303fdee55bf226149c6ec0bfc45b77834de470d6ae6b19b674d"
+        );
+        // Cleared fields, `x-` extensions, struct order below the service, `<&>` escaped.
+        let service = json!({
+            "build": {"context": "/tmp/hp", "dockerfile": "Dockerfile"}, "command": null,
+            "deploy": {"replicas": 2, "resources": {"limits": {"memory": "1048576", "cpus": 0.5}},
+                       "placement": {}},
+            "entrypoint": null, "image": "x", "labels": {"a": "<&>"},
+            "networks": {"default": null}, "profiles": ["p"], "x-ext": 1
+        });
+        assert_eq!(
+            config_hash(&service),
+            "babcf0e1e64bcf6d59aae5b5f92eeb01f6b69a592b10d27538e42a3c719b8f36"
+        );
     }
 
     #[test]
@@ -203,10 +377,10 @@ mod tests {
     }
 
     #[test]
-    fn hash_is_pinned() {
-        // Pinned: a change here recreates every container of every user after an upgrade.
+    fn legacy_hash_is_pinned() {
+        // Pinned: containers created by earlier rcompose versions carry this hash.
         assert_eq!(
-            config_hash(&json!({"image": "busybox", "command": ["sleep", "1"]})),
+            legacy_config_hash(&json!({"image": "busybox", "command": ["sleep", "1"]})),
             "9f341ee723a308ed89d88a6ced398152e0586077895e0996b8cb148d1194cd93"
         );
     }

@@ -1,9 +1,10 @@
 //! The project model beyond the canonical JSON: facts derived from it that several commands
 //! share (the config hash, the dependency graph, image names).
 
+pub mod go_shape;
 mod hash;
 
-pub use hash::{config_hash, network_hash, volume_hash};
+pub use hash::{config_hash, legacy_config_hash, network_hash, volume_hash};
 
 use serde_json::Value as J;
 

@@ -223,7 +223,7 @@ fn network_of(project: &str, key: &str, network: &J) -> DesiredNetwork {
         key: key.to_string(),
         external: bool_at(network, "external"),
         config_hash,
-        previous_config_hash: crate::model::config_hash(network),
+        previous_config_hash: crate::model::legacy_config_hash(network),
         spec,
     }
 }
@@ -241,6 +241,6 @@ fn volume_of(project: &str, key: &str, volume: &J) -> DesiredVolume {
         },
         external: bool_at(volume, "external"),
         config_hash,
-        previous_config_hash: crate::model::config_hash(volume),
+        previous_config_hash: crate::model::legacy_config_hash(volume),
     }
 }

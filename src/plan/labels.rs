@@ -28,7 +28,7 @@ pub const VOLUME: &str = "com.docker.compose.volume";
 
 /// rcompose's own: the hash of each top-level field of the service, `field=hash` comma-joined,
 /// so that a changed config hash can say *which* fields changed. Each hash is the first 12 hex
-/// digits of [`crate::model::config_hash`] of `{field: value}`, so it is exactly as stable across
+/// digits of [`crate::model::legacy_config_hash`] of `{field: value}`, so it is as stable across
 /// rcompose versions as the config hash itself. Docker compose ignores it.
 pub const FIELD_HASHES: &str = "io.rcompose.config-hashes";
 

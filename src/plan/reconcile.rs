@@ -754,7 +754,10 @@ fn must_recreate(
     observed: &Observed,
     desired: &Desired,
 ) -> Option<Cause> {
-    if container.label(labels::CONFIG_HASH) != Some(service.config_hash.as_str()) {
+    let hash = container.label(labels::CONFIG_HASH);
+    if hash != Some(service.config_hash.as_str())
+        && hash != Some(service.previous_config_hash.as_str())
+    {
         let fields = container
             .label(labels::FIELD_HASHES)
             .map(|label| changed_fields(&parse_field_hashes(label), &service.field_hashes))

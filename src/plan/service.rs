@@ -143,6 +143,9 @@ pub struct DesiredService {
     /// `container_name`, when set.
     pub container_name: Option<String>,
     pub config_hash: String,
+    /// The hash rcompose wrote before it wrote docker compose's: a container carrying it is
+    /// up to date too (no recreate after an upgrade).
+    pub previous_config_hash: String,
     /// Per top-level field (see [`labels::FIELD_HASHES`]).
     pub field_hashes: BTreeMap<String, String>,
     pub depends_on: Vec<Dependency>,
@@ -326,6 +329,7 @@ impl DesiredService {
             replicas,
             container_name,
             config_hash: crate::model::config_hash(service),
+            previous_config_hash: crate::model::legacy_config_hash(service),
             field_hashes: field_hashes(service),
             depends_on,
             references,
@@ -472,12 +476,12 @@ fn with_mode(name: &str, mode: Option<&str>) -> String {
 
 /// The hash of each top-level field that counts in the config hash.
 pub fn field_hashes(service: &J) -> BTreeMap<String, String> {
-    let empty = crate::model::config_hash(&J::Object(Default::default()));
+    let empty = crate::model::legacy_config_hash(&J::Object(Default::default()));
     let mut hashes = BTreeMap::new();
     for (key, value) in service.as_object().into_iter().flatten() {
         let mut single = serde_json::Map::new();
         single.insert(key.clone(), value.clone());
-        let hash = crate::model::config_hash(&J::Object(single));
+        let hash = crate::model::legacy_config_hash(&J::Object(single));
         // A field the config hash leaves out hashes like the empty service.
         if hash != empty {
             hashes.insert(key.clone(), hash.chars().take(12).collect());
