@@ -420,6 +420,7 @@ fn config_quiet_and_validate_report_what_config_reports() {
         text(&validate.stderr)
     );
     assert_eq!(validate.status.code(), Some(2));
+}
 
 /// `config` YAML quotes and folds scalars as docker compose v2 (go-yaml v3) does; the expected
 /// text is docker compose 2.40.3's output for this file.
