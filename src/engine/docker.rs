@@ -31,6 +31,7 @@ mod archive;
 mod container_ops;
 mod events;
 mod images;
+mod snapshot;
 
 mod exec;
 

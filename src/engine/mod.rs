@@ -21,6 +21,7 @@ pub mod exec;
 pub mod fake;
 mod file_archive;
 mod images;
+mod snapshot;
 mod types;
 
 use std::future::Future;
@@ -45,6 +46,7 @@ pub use images::{
     familiar_name, registry_of, split_reference, ImageDetails, ImageEngine, PullProgress,
     PullStream,
 };
+pub use snapshot::{CommitOptions, SnapshotEngine, StatsSample};
 
 /// A container's output, chunk by chunk; an error ends it.
 pub type LogStream = BoxStream<'static, Result<LogLine, EngineError>>;
