@@ -26,6 +26,7 @@ fn help(flag: &str) -> (Option<i32>, String) {
 
 const COMMANDS: &str = "\
 Commands:
+  attach      Attach local standard input, output, and error streams to a service's running container
   build       Build or rebuild services
   commit      Create a new image from a service container's changes
   config      Parse, resolve and render the compose file in canonical format

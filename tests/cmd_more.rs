@@ -1,5 +1,5 @@
 //! The commands of docker compose v2 beyond the daily ones (`create`, `scale`, `volumes`,
-//! `commit`, `export`, `stats`) against the real engine, each test with a project of its own
+//! `commit`, `export`, `stats`, `attach`) against the real engine, each test with a project of its own
 //! and guards that remove it (and any image it made) even when the test fails; and their usage
 //! errors and `-h`, which need no engine.
 
@@ -481,6 +481,82 @@ async fn stats_no_stream_lists_the_project_running_containers() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// attach
+
+const ATTACH_PROJECT: &str = "services:
+  echo:
+    image: rcompose-test/busybox:latest
+    stdin_open: true
+    stop_signal: SIGKILL
+    command: [\"sh\", \"-c\", \"read l; echo got $$l; echo err >&2; exit 4\"]
+  tick:
+    image: rcompose-test/busybox:latest
+    stop_signal: SIGKILL
+    command: [\"sh\", \"-c\", \"while [ ! -f /go ]; do echo tick; sleep 0.2; done; echo bye; exit 3\"]
+";
+
+#[tokio::test]
+async fn attach_forwards_stdin_and_ends_with_the_container_exit_code() {
+    let Some(project) = Project::new("attach", ATTACH_PROJECT).await else {
+        return;
+    };
+    project.ok(&["up", "-d"]);
+    let mut child = Command::new(BIN)
+        .current_dir(&project.dir)
+        .args(["-p", &project.name, "attach", "echo"])
+        .env_remove("COMPOSE_FILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn attach");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"hello\n").expect("write stdin");
+    }
+    let output = child.wait_with_output().expect("attach ends");
+    assert_eq!(text(&output.stdout), "got hello\n");
+    assert_eq!(text(&output.stderr), "err\n");
+    assert_eq!(output.status.code(), Some(4));
+    // Now that it has stopped, there is nothing to attach to.
+    let output = project.run(&["attach", "echo"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        "error: service `echo` has no running container\n"
+    );
+}
+
+#[tokio::test]
+async fn attach_no_stdin_shows_the_output_from_now_until_the_container_stops() {
+    use std::io::{BufRead, BufReader};
+    let Some(project) = Project::new("attachout", ATTACH_PROJECT).await else {
+        return;
+    };
+    project.ok(&["up", "-d", "tick"]);
+    let mut child = Command::new(BIN)
+        .current_dir(&project.dir)
+        .args(["-p", &project.name, "attach", "--no-stdin", "tick"])
+        .env_remove("COMPOSE_FILE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn attach");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    // Attached once a tick comes through; then the container is told to stop.
+    assert_eq!(lines.next().expect("a line").expect("text"), "tick");
+    docker(&["exec", &format!("{}-tick-1", project.name), "touch", "/go"]);
+    let rest: Vec<String> = lines.map(|l| l.expect("text")).collect();
+    assert_eq!(rest.last().map(String::as_str), Some("bye"), "{rest:?}");
+    assert!(
+        rest[..rest.len() - 1].iter().all(|l| l == "tick"),
+        "{rest:?}"
+    );
+    assert_eq!(child.wait().expect("attach ends").code(), Some(3));
+}
+
+// ---------------------------------------------------------------------------------------------
 // usage, no engine
 
 fn usage(args: &[&str]) -> Output {
@@ -510,6 +586,7 @@ fn every_new_command_has_help_and_refuses_an_unknown_service() {
         ("commit", vec!["nosuch"]),
         ("export", vec!["-o", "x.tar", "nosuch"]),
         ("stats", vec!["--no-stream", "nosuch"]),
+        ("attach", vec!["nosuch"]),
     ] {
         let help = usage(&[command, "-h"]);
         assert_eq!(help.status.code(), Some(0), "{command} -h");

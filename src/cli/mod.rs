@@ -2,6 +2,7 @@
 //! file per command.
 
 mod attach;
+mod attach_service;
 mod build;
 mod commit;
 mod config;
@@ -193,6 +194,8 @@ pub enum Command {
     /// Run a one-off command on a service
     Run(run::RunArgs),
     // --- the commands v2 has besides (one file each)
+    /// Attach local standard input, output, and error streams to a service's running container
+    Attach(attach_service::AttachArgs),
     /// Creates containers for a service
     Create(create::CreateArgs),
     /// Scale services
@@ -267,6 +270,7 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Logs(args) => logs::run(&cli.global, &args),
         Command::Exec(args) => exec::run(&cli.global, &args),
         Command::Run(args) => run::run(&cli.global, &args),
+        Command::Attach(args) => attach_service::run(&cli.global, &args),
         Command::Create(args) => create::run(&cli.global, &args),
         Command::Scale(args) => scale::run(&cli.global, &args),
         Command::Volumes(args) => volumes::run(&cli.global, &args),

@@ -12,6 +12,7 @@
 //! by `list_compose_containers` (read-only, for `ls`: every compose project's containers).
 
 mod archive;
+mod attach;
 pub mod build;
 mod container_ops;
 mod docker;
@@ -40,6 +41,7 @@ pub use fake::FakeEngine;
 pub use types::*;
 
 pub use archive::{ArchiveEngine, ArchiveStream, PathStat};
+pub use attach::AttachEngine;
 pub use container_ops::{ContainerOpsEngine, ProcessList, PublishedPort};
 pub use events::{EngineEvent, EventEngine, EventStream};
 pub use images::{
