@@ -1,7 +1,8 @@
 //! `rcompose create [SERVICE...]`: docker compose v2's `create`, which is `up --no-start`:
 //! the networks, volumes and containers are created (pulled or built images first), nothing is
 //! started. The planning and execution are `up`'s own: the options are handed to it as the
-//! arguments `up` reads, so both commands keep one meaning for each flag.
+//! arguments `up` reads, so both commands keep one meaning for each flag. Until `up` takes
+//! `--pull`, `create --pull always` runs `pull` first and `--pull never` is refused.
 
 use clap::{Args, ValueEnum};
 
@@ -51,15 +52,21 @@ pub struct CreateArgs {
     yes: bool,
 }
 
-/// The `up` command line that means the same as this `create` one.
-fn up_arguments(args: &CreateArgs) -> Vec<String> {
+/// The `up` command line that means the same as this `create` one. `--pull` and `--quiet-pull`
+/// are handed on when `up` takes them (`up_knows`), else `create` handles them itself.
+fn up_arguments(args: &CreateArgs, up_knows: &dyn Fn(&str) -> bool) -> Vec<String> {
     let mut argv = vec!["up".to_string(), "--no-start".to_string()];
+    let own_pull = !up_knows("pull");
     let flags = [
-        (args.build || args.pull == PullWhen::Build, "--build"),
+        (
+            args.build || (own_pull && args.pull == PullWhen::Build),
+            "--build",
+        ),
         (args.no_build, "--no-build"),
         (args.force_recreate, "--force-recreate"),
         (args.no_recreate, "--no-recreate"),
         (args.remove_orphans, "--remove-orphans"),
+        (args.quiet_pull && up_knows("quiet_pull"), "--quiet-pull"),
     ];
     argv.extend(
         flags
@@ -67,12 +74,26 @@ fn up_arguments(args: &CreateArgs) -> Vec<String> {
             .filter(|(on, _)| *on)
             .map(|(_, f)| f.to_string()),
     );
+    if !own_pull && args.pull != PullWhen::Policy {
+        let value = args
+            .pull
+            .to_possible_value()
+            .map(|v| v.get_name().to_string());
+        argv.push(format!("--pull={}", value.unwrap_or_default()));
+    }
     for scale in &args.scale {
         argv.push(format!("--scale={scale}"));
     }
     argv.push("--".to_string());
     argv.extend(args.services.iter().cloned());
     argv
+}
+
+/// Whether `up` has an option of this id (`pull`, `quiet_pull`): another branch may add them.
+fn up_has(id: &str) -> bool {
+    super::up::UpArgs::augment_args(clap::Command::new("up"))
+        .get_arguments()
+        .any(|arg| arg.get_id() == id)
 }
 
 /// The `pull` command line that `--pull always` runs first.
@@ -99,12 +120,13 @@ pub(super) fn parse<T: clap::FromArgMatches + Args>(argv: Vec<String>) -> Result
 }
 
 pub fn run(global: &GlobalOptions, args: &CreateArgs) -> u8 {
-    if args.pull == PullWhen::Never {
+    let own_pull = !up_has("pull");
+    if own_pull && args.pull == PullWhen::Never {
         // `up` pulls what is missing; refusing that needs an option of its own.
         eprintln!("error: `create --pull never` is not supported yet: use `pull_policy: never` on the services");
         return exit::INVALID;
     }
-    if args.pull == PullWhen::Always && !global.dry_run {
+    if own_pull && args.pull == PullWhen::Always && !global.dry_run {
         let pull_args: super::pull::PullArgs = match parse(pull_arguments(args)) {
             Ok(parsed) => parsed,
             Err(code) => return code,
@@ -114,7 +136,7 @@ pub fn run(global: &GlobalOptions, args: &CreateArgs) -> u8 {
             return code;
         }
     }
-    match parse::<super::up::UpArgs>(up_arguments(args)) {
+    match parse::<super::up::UpArgs>(up_arguments(args, &up_has)) {
         Ok(up_args) => super::up::run(global, &up_args),
         Err(code) => code,
     }
@@ -143,7 +165,7 @@ mod tests {
             "web",
         ]);
         assert_eq!(
-            up_arguments(&wrapper.args),
+            up_arguments(&wrapper.args, &|_| false),
             [
                 "up",
                 "--no-start",
@@ -155,7 +177,14 @@ mod tests {
                 "web"
             ]
         );
-        let up: super::super::up::UpArgs = parse(up_arguments(&wrapper.args)).expect("parses");
+        let up: super::super::up::UpArgs =
+            parse(up_arguments(&wrapper.args, &up_has)).expect("parses");
         assert!(format!("{up:?}").contains("no_start: true"));
+        // Once `up` takes `--pull`, it is handed on.
+        let wrapper = Wrapper::parse_from(["create", "--pull", "never", "--quiet-pull"]);
+        assert_eq!(
+            up_arguments(&wrapper.args, &|_| true),
+            ["up", "--no-start", "--quiet-pull", "--pull=never", "--"]
+        );
     }
 }
