@@ -228,6 +228,11 @@ async fn volumes_lists_the_project_volumes_as_docker_compose_does() {
         text(&output.stdout),
         format!("DRIVER    VOLUME NAME\nlocal     {name}_data\nlocal     {name}_other\n")
     );
+    let output = project.ok(&["volumes", "--format", "{{.Name}}\\t{{ .Driver }}"]);
+    assert_eq!(
+        text(&output.stdout),
+        format!("{name}_data\tlocal\n{name}_other\tlocal\n")
+    );
     let output = project.ok(&["volumes", "-q", "db"]);
     assert_eq!(text(&output.stdout), format!("{name}_other\n"));
     let output = project.ok(&["volumes", "--format", "json", "web"]);
@@ -439,6 +444,8 @@ async fn stats_no_stream_lists_the_project_running_containers() {
         "{stdout}"
     );
     assert_eq!(row[7].1, "1", "one process: {stdout}");
+    let output = project.ok(&["stats", "--no-stream", "--format", "{{.Name}}:{{.PIDs}}"]);
+    assert_eq!(text(&output.stdout), format!("{web}:1\n"));
     // `--all` lists the created one too; `--no-trunc` the whole id; JSON has docker's keys.
     let output = project.ok(&[
         "stats",

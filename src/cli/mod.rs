@@ -14,6 +14,7 @@ mod engine_session;
 mod events;
 mod exec;
 mod export;
+mod go_template;
 mod graph;
 mod help;
 mod images;

@@ -1,6 +1,7 @@
 //! `rcompose stats [SERVICE]`: the resource usage of the project's containers (running ones,
 //! all with `--all`), in `docker stats`'s table (`CONTAINER ID  NAME  CPU %  MEM USAGE / LIMIT
-//! MEM %  NET I/O  BLOCK I/O  PIDS`) or `--format json` (one object a line, its keys).
+//! MEM %  NET I/O  BLOCK I/O  PIDS`), `--format json` (one object a line, its keys) or
+//! `--format TEMPLATE` (`{{.Name}}  {{.CPUPerc}}`).
 //! `--no-stream` prints one sample; without it the table is redrawn every sample until Ctrl-C.
 
 use clap::Args;
@@ -19,7 +20,7 @@ pub struct StatsArgs {
     /// Show all containers (default shows just running)
     #[arg(short = 'a', long)]
     all: bool,
-    /// Format the output: table | json
+    /// Format the output: table | json | TEMPLATE (`{{.Name}}\t{{.CPUPerc}}`)
     #[arg(long, value_name = "FORMAT", default_value = "table")]
     format: String,
     /// Disable streaming stats and only pull the first result
@@ -143,8 +144,25 @@ pub fn render_table(rows: &[[String; 8]]) -> String {
     out
 }
 
-/// One JSON object with `docker stats --format json`'s keys, in its (alphabetical) order.
+/// The keys of [`json_object`], the fields a `--format` template may name.
+const FIELDS: [&str; 9] = [
+    "BlockIO",
+    "CPUPerc",
+    "Container",
+    "ID",
+    "MemPerc",
+    "MemUsage",
+    "Name",
+    "NetIO",
+    "PIDs",
+];
+
 pub fn render_json(container: &ContainerSummary, row: &[String; 8]) -> String {
+    json_object(container, row).to_string()
+}
+
+/// One JSON object with `docker stats --format json`'s keys, in its (alphabetical) order.
+fn json_object(container: &ContainerSummary, row: &[String; 8]) -> serde_json::Value {
     serde_json::json!({
         "BlockIO": row[6],
         "CPUPerc": row[2],
@@ -156,16 +174,15 @@ pub fn render_json(container: &ContainerSummary, row: &[String; 8]) -> String {
         "NetIO": row[5],
         "PIDs": row[7],
     })
-    .to_string()
 }
 
 pub fn run(global: &GlobalOptions, args: &StatsArgs) -> u8 {
-    if !matches!(args.format.as_str(), "table" | "json") {
-        eprintln!(
-            "error: unsupported --format `{}`: expected `table` or `json`",
-            args.format
-        );
-        return exit::INVALID;
+    let template = !matches!(args.format.as_str(), "table" | "json");
+    if template {
+        if let Err(message) = super::go_template::check(&args.format, &FIELDS) {
+            eprintln!("error: unsupported --format: {message}");
+            return exit::INVALID;
+        }
     }
     let services: Vec<String> = args.service.iter().cloned().collect();
     daily_support::with_engine(
@@ -204,7 +221,16 @@ pub fn run(global: &GlobalOptions, args: &StatsArgs) -> u8 {
                         }
                     }
                 }
-                let text = if args.format == "json" {
+                let text = if template {
+                    rows.iter()
+                        .map(|(container, row)| {
+                            let object = json_object(container, row);
+                            let value =
+                                |field: &str| object[field].as_str().unwrap_or("").to_string();
+                            super::go_template::render(&args.format, &value) + "\n"
+                        })
+                        .collect()
+                } else if args.format == "json" {
                     rows.iter()
                         .map(|(container, row)| render_json(container, row) + "\n")
                         .collect()

@@ -1,6 +1,7 @@
 //! `rcompose volumes [SERVICE...]`: the project's volumes (by the project label), or those
 //! the named services mount, as docker compose v2 lists them: a `DRIVER  VOLUME NAME` table,
-//! `--format json` (one object a line, v2's keys), `-q` (names only).
+//! `--format json` (one object a line, v2's keys) or `--format TEMPLATE` (`{{.Name}}`), `-q`
+//! (names only).
 //!
 //! Chosen differences from v2: volumes are sorted by name (v2 prints the engine's order, which
 //! varies), labels in the JSON `Labels` are sorted (v2 prints Go's map order), and an unknown
@@ -20,7 +21,7 @@ pub struct VolumesArgs {
     /// Services whose volumes to list; default: all the project's volumes
     #[arg(value_name = "SERVICE")]
     services: Vec<String>,
-    /// Format the output: table | json
+    /// Format the output: table | json | TEMPLATE (`{{.Name}}\t{{.Driver}}`)
     #[arg(long, value_name = "FORMAT", default_value = "table")]
     format: String,
     /// Only display volume names
@@ -61,8 +62,26 @@ pub fn render_table(volumes: &[VolumeInfo]) -> String {
     out
 }
 
-/// One JSON object, with the keys and `N/A` values `docker volume ls --format json` prints.
+/// The keys of [`json_object`], the fields a `--format` template may name.
+const FIELDS: [&str; 10] = [
+    "Availability",
+    "Driver",
+    "Group",
+    "Labels",
+    "Links",
+    "Mountpoint",
+    "Name",
+    "Scope",
+    "Size",
+    "Status",
+];
+
 pub fn render_json(volume: &VolumeInfo) -> String {
+    json_object(volume).to_string()
+}
+
+/// One JSON object, with the keys and `N/A` values `docker volume ls --format json` prints.
+fn json_object(volume: &VolumeInfo) -> serde_json::Value {
     let labels: Vec<String> = volume
         .labels
         .iter()
@@ -82,16 +101,15 @@ pub fn render_json(volume: &VolumeInfo) -> String {
         "Size": "N/A",
         "Status": "N/A",
     })
-    .to_string()
 }
 
 pub fn run(global: &GlobalOptions, args: &VolumesArgs) -> u8 {
-    if !matches!(args.format.as_str(), "table" | "json") {
-        eprintln!(
-            "error: unsupported --format `{}`: expected `table` or `json`",
-            args.format
-        );
-        return exit::INVALID;
+    let template = !matches!(args.format.as_str(), "table" | "json");
+    if template {
+        if let Err(message) = super::go_template::check(&args.format, &FIELDS) {
+            eprintln!("error: unsupported --format: {message}");
+            return exit::INVALID;
+        }
     }
     daily_support::with_engine(
         global,
@@ -117,6 +135,12 @@ pub fn run(global: &GlobalOptions, args: &VolumesArgs) -> u8 {
             if args.quiet {
                 for volume in &volumes {
                     println!("{}", volume.name);
+                }
+            } else if template {
+                for volume in &volumes {
+                    let object = json_object(volume);
+                    let value = |field: &str| object[field].as_str().unwrap_or("").to_string();
+                    println!("{}", super::go_template::render(&args.format, &value));
                 }
             } else if args.format == "json" {
                 for volume in &volumes {
