@@ -26,12 +26,16 @@ fn help(flag: &str) -> (Option<i32>, String) {
 
 const COMMANDS: &str = "\
 Commands:
+  attach      Attach local standard input, output, and error streams to a service's running container
   build       Build or rebuild services
+  commit      Create a new image from a service container's changes
   config      Parse, resolve and render the compose file in canonical format
   cp          Copy files/folders between a service container and the local filesystem
+  create      Creates containers for a service
   down        Stop and remove containers, networks
   events      Receive real time events from containers
   exec        Execute a command in a running container
+  export      Export a service container's filesystem as a tar archive
   graph       Show the dependency graph of the services (text, Graphviz DOT or Mermaid)
   images      List images used by the created containers
   kill        Force stop service containers
@@ -44,13 +48,16 @@ Commands:
   restart     Restart service containers
   rm          Removes stopped service containers
   run         Run a one-off command on a service
+  scale       Scale services
   start       Start services
+  stats       Display a live stream of container(s) resource usage statistics
   stop        Stop services
   top         Display the running processes
   unpause     Unpause services
   up          Create and start containers
   validate    Validate compose files, each as its own project, reporting every problem
   version     Show the rcompose version information
+  volumes     List volumes
   wait        Block until containers of all (or specified) services stop
 
 Run 'rcompose COMMAND --help' for more information on a command.

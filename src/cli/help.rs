@@ -21,10 +21,10 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     (
         "Commands",
         &[
-            "attach", "build", "config", "cp", "create", "down", "events", "exec", "graph",
-            "images", "kill", "logs", "ls", "pause", "port", "ps", "pull", "push", "restart", "rm",
-            "run", "scale", "start", "stats", "stop", "top", "unpause", "up", "validate",
-            "version", "wait", "watch",
+            "attach", "build", "commit", "config", "cp", "create", "down", "events", "exec",
+            "export", "graph", "images", "kill", "logs", "ls", "pause", "port", "ps", "pull",
+            "push", "restart", "rm", "run", "scale", "start", "stats", "stop", "top", "unpause",
+            "up", "validate", "version", "volumes", "wait", "watch",
         ],
     ),
 ];

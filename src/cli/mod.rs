@@ -2,15 +2,20 @@
 //! file per command.
 
 mod attach;
+mod attach_service;
 mod build;
+mod commit;
 mod config;
 mod config_yaml;
 mod cp;
+mod create;
 mod daily_support;
 mod down;
 mod engine_session;
 mod events;
 mod exec;
+mod export;
+mod go_template;
 mod graph;
 mod help;
 mod images;
@@ -26,11 +31,14 @@ mod progress;
 mod ps;
 mod pull;
 mod run;
+mod scale;
 mod service_args;
+mod stats;
 mod timings;
 mod top;
 mod up;
 mod validate;
+mod volumes;
 mod wait;
 
 use std::ffi::OsString;
@@ -187,6 +195,21 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Run a one-off command on a service
     Run(run::RunArgs),
+    // --- the commands v2 has besides (one file each)
+    /// Attach local standard input, output, and error streams to a service's running container
+    Attach(attach_service::AttachArgs),
+    /// Creates containers for a service
+    Create(create::CreateArgs),
+    /// Scale services
+    Scale(scale::ScaleArgs),
+    /// List volumes
+    Volumes(volumes::VolumesArgs),
+    /// Create a new image from a service container's changes
+    Commit(commit::CommitArgs),
+    /// Export a service container's filesystem as a tar archive
+    Export(export::ExportArgs),
+    /// Display a live stream of container(s) resource usage statistics
+    Stats(stats::StatsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -249,6 +272,13 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Logs(args) => logs::run(&cli.global, &args),
         Command::Exec(args) => exec::run(&cli.global, &args),
         Command::Run(args) => run::run(&cli.global, &args),
+        Command::Attach(args) => attach_service::run(&cli.global, &args),
+        Command::Create(args) => create::run(&cli.global, &args),
+        Command::Scale(args) => scale::run(&cli.global, &args),
+        Command::Volumes(args) => volumes::run(&cli.global, &args),
+        Command::Commit(args) => commit::run(&cli.global, &args),
+        Command::Export(args) => export::run(&cli.global, &args),
+        Command::Stats(args) => stats::run(&cli.global, &args),
     };
     ExitCode::from(code)
 }

@@ -32,7 +32,7 @@ const RUN_TAKES_VALUE: [&str; 14] = [
     "--entrypoint",
 ];
 
-/// `logs -f` means `--follow`, `run -p` `--publish` and `rm -f` `--force`, as in docker compose, although `-f` and
+/// `logs -f` means `--follow`, `run -p` `--publish`, `rm -f` `--force` and `commit -p` `--pause`, as in docker compose, although `-f` and
 /// `-p` are also the global `--file` and `--project-name` (clap cannot give a subcommand a short
 /// option a global one has): after the subcommand word, the short option is spelled long. In
 /// `run`, only up to `SERVICE`: what follows is the command.
@@ -58,6 +58,7 @@ pub fn rewrite_short_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsS
         "logs" => ('f', "--follow", false),
         "run" => ('p', "--publish", true),
         "rm" => ('f', "--force", false),
+        "commit" => ('p', "--pause", false),
         _ => {
             out.extend(iter);
             return out;

@@ -28,9 +28,11 @@ use super::{ContainerPort, PROJECT_LABEL};
 
 // The daily commands' calls (pull, images, pause, top, port, events, cp), one file per area.
 mod archive;
+mod attach;
 mod container_ops;
 mod events;
 mod images;
+mod snapshot;
 
 mod exec;
 

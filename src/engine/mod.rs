@@ -12,6 +12,7 @@
 //! by `list_compose_containers` (read-only, for `ls`: every compose project's containers).
 
 mod archive;
+mod attach;
 pub mod build;
 mod container_ops;
 mod docker;
@@ -21,6 +22,7 @@ pub mod exec;
 pub mod fake;
 mod file_archive;
 mod images;
+mod snapshot;
 mod types;
 
 use std::future::Future;
@@ -39,12 +41,14 @@ pub use fake::FakeEngine;
 pub use types::*;
 
 pub use archive::{ArchiveEngine, ArchiveStream, PathStat};
+pub use attach::AttachEngine;
 pub use container_ops::{ContainerOpsEngine, ProcessList, PublishedPort};
 pub use events::{EngineEvent, EventEngine, EventStream};
 pub use images::{
     familiar_name, registry_of, split_reference, ImageDetails, ImageEngine, PullProgress,
     PullStream,
 };
+pub use snapshot::{CommitOptions, SnapshotEngine, StatsSample};
 
 /// A container's output, chunk by chunk; an error ends it.
 pub type LogStream = BoxStream<'static, Result<LogLine, EngineError>>;

@@ -8,7 +8,7 @@ use super::{call_error, DockerEngine};
 use crate::engine::exec::{Attached, ExecEngine, ExecInfo, ExecSpec, OutputChunk};
 use crate::engine::{EngineCall, EngineError, LogSource};
 
-fn chunk(output: bollard::container::LogOutput) -> OutputChunk {
+pub(super) fn chunk(output: bollard::container::LogOutput) -> OutputChunk {
     use bollard::container::LogOutput as Output;
     let (source, bytes) = match output {
         Output::StdOut { message } => (LogSource::Stdout, message),
