@@ -18,17 +18,10 @@ use serde_json::Value as J;
 /// U+2029 (go-yaml breaks the line inside single quotes; rcompose keeps the character), a key
 /// longer than 128 characters or spanning lines (go-yaml writes a `? ` complex key), and an
 /// `x-` extension inside a `depends_on` entry (go-yaml puts it before `required`).
-const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
-    (
-        "differential/blkio-rates",
-        "v2 prints blkio throttle entries as `Path`/`Rate` (Go field names, no JSON tags): \
-         output its own schema rejects; rcompose prints `path`/`rate`",
-    ),
-    (
-        "differential/build-ssh-map",
-        "v2 crashes printing `build.ssh` given as a mapping (MarshalJSON of types.SSHKey)",
-    ),
-];
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
+    "differential/build-ssh-map",
+    "v2 crashes printing `build.ssh` given as a mapping (MarshalJSON of types.SSHKey)",
+)];
 
 struct Case {
     name: String,

@@ -110,9 +110,7 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
     };
     let text = match lines {
         Some(lines) => lines.iter().map(|l| format!("{l}\n")).collect(),
-        None if args.format == "json" => {
-            serde_json::to_string_pretty(model).unwrap_or_default() + "\n"
-        }
+        None if args.format == "json" => super::config_json::render(model),
         None => super::config_yaml::render(model),
     };
     print!("{text}");

@@ -6,6 +6,7 @@ mod attach_service;
 mod build;
 mod commit;
 mod config;
+mod config_json;
 mod config_yaml;
 mod cp;
 mod create;
