@@ -87,10 +87,10 @@ pub struct ProjectGraph {
 }
 
 /// The implicit dependency the canonical form writes for a link, a `volumes_from` or a
-/// `network_mode: service:x` (docker compose writes the same).
+/// `network_mode: service:x` (docker compose writes the same: `service_started`, required,
+/// with `restart: true` for all but `volumes_from`).
 fn is_implicit_entry(entry: &J) -> bool {
     entry.get("condition").and_then(J::as_str) == Some("service_started")
-        && entry.get("restart").and_then(J::as_bool) == Some(true)
         && entry.get("required").and_then(J::as_bool).unwrap_or(true)
 }
 
