@@ -19,9 +19,11 @@ const BLKIO_DEVICE_LISTS: [&str; 5] = [
 
 pub fn render(model: &J) -> String {
     let mut shaped;
-    let model = if has_blkio(model) {
+    // Top-level `models` have no JSON tag in v2's Project struct: YAML only.
+    let model = if has_blkio(model) || model.get("models").is_some() || has_extensions(model) {
         shaped = model.clone();
         go_field_names(&mut shaped);
+        yaml_only_left_out(&mut shaped);
         &shaped
     } else {
         model
@@ -31,6 +33,29 @@ pub fn render(model: &J) -> String {
 
 fn has_blkio(model: &J) -> bool {
     services(model).any(|service| service.get("blkio_config").is_some())
+}
+
+fn has_extensions(model: &J) -> bool {
+    services(model).any(|service| {
+        service
+            .as_object()
+            .is_some_and(|map| map.keys().any(|key| key.starts_with("x-")))
+    })
+}
+
+/// What v2 prints in YAML only: top-level `models` (no JSON tag) and services' `x-`
+/// extensions (`json:"-"`).
+fn yaml_only_left_out(model: &mut J) {
+    let Some(map) = model.as_object_mut() else {
+        return;
+    };
+    map.remove("models");
+    let services = map.get_mut("services").and_then(J::as_object_mut);
+    for service in services.into_iter().flat_map(|s| s.values_mut()) {
+        if let Some(fields) = service.as_object_mut() {
+            fields.retain(|key, _| !key.starts_with("x-"));
+        }
+    }
 }
 
 fn services(model: &J) -> impl Iterator<Item = &J> {

@@ -16,7 +16,7 @@ pub fn render(model: &J) -> String {
     match model {
         J::Object(map) if !map.is_empty() => mapping(&mut out, map, &go_shape::PROJECT, 0, false),
         other => {
-            value_inline(&mut out, other, 0);
+            value_inline(&mut out, other, &go_shape::PROJECT, 0);
         }
     }
     out
@@ -25,9 +25,9 @@ pub fn render(model: &J) -> String {
 /// The entries of a mapping in output order, empty struct fields left out.
 fn entries<'a>(
     map: &'a serde_json::Map<String, J>,
-    shape: &Shape,
-) -> Vec<(&'a String, &'a J, &'static Shape)> {
-    let mut keyed: Vec<(Option<usize>, &String, &J, &'static Shape)> = map
+    shape: &'static Shape,
+) -> Vec<(&'a str, &'a J, &'static Shape)> {
+    let mut keyed: Vec<(Option<usize>, &str, &J, &'static Shape)> = map
         .iter()
         .filter_map(|(key, value)| {
             let (position, sub) = shape.field(key);
@@ -36,15 +36,26 @@ fn entries<'a>(
             let omitted = position.is_some()
                 && match value {
                     J::Null => true,
-                    J::Array(items) => items.is_empty(),
+                    // `command: []` stays: set, though empty, it is not Go's nil slice.
+                    J::Array(items) => items.is_empty() && !matches!(sub, Shape::Always),
+                    // A struct value is left out when all its fields are (go-yaml's `isZero`).
+                    J::Object(fields) if matches!(sub, Shape::Struct(_)) => {
+                        entries(fields, sub).is_empty()
+                    }
                     J::Object(fields) => fields.is_empty() && sub.omits_empty(),
                     J::Bool(flag) => !flag && sub.omits_zero(),
                     J::String(text) => text.is_empty() && sub.omits_zero(),
                     J::Number(n) => n.as_f64() == Some(0.0) && sub.omits_zero(),
                 };
-            (!omitted).then_some((position, key, value, sub))
+            (!omitted).then_some((position, key.as_str(), value, sub))
         })
         .collect();
+    // Fields printed as 0 when the model leaves them out.
+    for (index, (name, sub)) in shape.fields().iter().enumerate() {
+        if matches!(sub, Shape::Zeroed) && !map.contains_key(*name) {
+            keyed.push((Some(index), name, &ZERO, sub));
+        }
+    }
     keyed.sort_by(|a, b| match (a.0, b.0) {
         (Some(x), Some(y)) => x.cmp(&y),
         (Some(_), None) => std::cmp::Ordering::Less,
@@ -53,6 +64,8 @@ fn entries<'a>(
     });
     keyed.into_iter().map(|(_, k, v, s)| (k, v, s)).collect()
 }
+
+static ZERO: std::sync::LazyLock<J> = std::sync::LazyLock::new(|| J::from(0));
 
 fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
     if go_shape::yaml_key_less(a, b) {
@@ -68,7 +81,7 @@ fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
 fn mapping(
     out: &mut String,
     map: &serde_json::Map<String, J>,
-    shape: &Shape,
+    shape: &'static Shape,
     indent: usize,
     inline_first: bool,
 ) {
@@ -79,7 +92,7 @@ fn mapping(
         scalar(out, key, indent, true);
         out.push(':');
         match value {
-            J::Object(m) if !m.is_empty() && !entries(m, sub).is_empty() => {
+            J::Object(m) if !entries(m, sub).is_empty() => {
                 out.push('\n');
                 mapping(out, m, sub, indent + 2, false);
             }
@@ -89,19 +102,19 @@ fn mapping(
             }
             other => {
                 out.push(' ');
-                value_inline(out, other, indent + 2);
+                value_inline(out, other, sub, indent + 2);
             }
         }
     }
 }
 
 /// A block sequence whose `- ` sit at `indent`.
-fn sequence(out: &mut String, items: &[J], shape: &Shape, indent: usize) {
+fn sequence(out: &mut String, items: &[J], shape: &'static Shape, indent: usize) {
     for item in items {
         pad(out, indent);
         out.push_str("- ");
         match item {
-            J::Object(m) if !m.is_empty() && !entries(m, shape).is_empty() => {
+            J::Object(m) if !entries(m, shape).is_empty() => {
                 mapping(out, m, shape, indent + 2, true)
             }
             J::Array(inner) if !inner.is_empty() => {
@@ -110,18 +123,25 @@ fn sequence(out: &mut String, items: &[J], shape: &Shape, indent: usize) {
                 sequence(&mut nested, inner, shape.item(), indent + 2);
                 out.push_str(nested.trim_start_matches(' '));
             }
-            other => value_inline(out, other, indent + 2),
+            other => value_inline(out, other, shape, indent + 2),
         }
     }
 }
 
 /// A value that fits after `key: ` or `- `: a scalar, `{}` or `[]`; ends the line.
 /// `indent` is where a literal block's lines go.
-fn value_inline(out: &mut String, value: &J, indent: usize) {
+fn value_inline(out: &mut String, value: &J, shape: &Shape, indent: usize) {
     match value {
         J::Null => out.push_str("null"),
         J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        // `UnitBytes.MarshalYAML` returns a string.
+        J::Number(n) if matches!(shape, Shape::Bytes) => scalar(out, &n.to_string(), indent, false),
         J::Number(n) => number(out, n),
+        // A timestamp compose-go decoded in an extension is a `time.Time`: go-yaml writes its
+        // RFC 3339 text plain. (The loader wrote it so; a quoted date has no `T`.)
+        J::String(text) if matches!(shape, Shape::Extension) && is_rfc3339(text) => {
+            out.push_str(text)
+        }
         J::String(text) => scalar(out, text, indent, false),
         J::Array(_) => out.push_str("[]"),
         J::Object(_) => out.push_str("{}"),
@@ -554,6 +574,14 @@ fn is_base60_float(text: &str) -> bool {
     i == b.len()
 }
 
+/// Go's `time.RFC3339Nano` text of a timestamp: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`.
+fn is_rfc3339(text: &str) -> bool {
+    text.len() >= 20
+        && text.as_bytes()[10] == b'T'
+        && (text.ends_with('Z') || text[19..].contains(['+', '-']))
+        && is_timestamp(text)
+}
+
 /// A timestamp go-yaml decodes: `YYYY-M-D`, optionally followed by `T`/`t`/space and
 /// `H:M:S[.fraction]`, then (not after a space) `Z` or `±HH:MM`; fields in range.
 fn is_timestamp(text: &str) -> bool {
@@ -715,6 +743,30 @@ mod tests {
             "name: p\nservices:\n  a:\n    image: z\n    ports:\n      - mode: ingress\n        \
              target: 80\n  b:\n    cap_add:\n      - A\n    image: x\n    labels:\n      \
              a1b: \"3\"\n      a9: \"2\"\n      a10: \"1\"\n"
+        );
+    }
+
+    #[test]
+    fn empty_values_are_kept_or_left_out_as_go_yaml_does() {
+        let model = json!({"services": {"a": {
+            "command": [], "entrypoint": null, "cap_add": [],
+            "blkio_config": {"device_read_iops": [{"path": "/dev/sdb", "rate": 0}],
+                             "weight_device": [{"path": "/dev/sda", "weight": 0}]},
+            "develop": {"watch": [{"path": "/p", "action": "sync", "exec": {"command": null},
+                                   "ignore": ["b"], "include": ["a"]}]},
+            "ulimits": {"core": {}, "nofile": {"hard": 9}, "nproc": 5},
+            "x-when": "2024-06-01T00:00:00Z", "labels": {"when": "2024-06-01T00:00:00Z"}
+        }}});
+        assert_eq!(
+            render(&model),
+            "services:\n  a:\n    develop:\n      watch:\n        - path: /p\n          \
+             action: sync\n          include:\n            - a\n          ignore:\n            \
+             - b\n    blkio_config:\n      weight_device:\n        - path: /dev/sda\n          \
+             weight: 0\n      device_read_iops:\n        - path: /dev/sdb\n          \
+             rate: \"0\"\n    command: []\n    labels:\n      \
+             when: \"2024-06-01T00:00:00Z\"\n    ulimits:\n      core:\n        soft: 0\n        \
+             hard: 0\n      nofile:\n        soft: 0\n        hard: 9\n      nproc: 5\n    \
+             x-when: 2024-06-01T00:00:00Z\n"
         );
     }
 

@@ -28,9 +28,21 @@ pub enum Shape {
     /// A field whose JSON tag has no `omitempty` (`command`, `entrypoint`): Go's JSON always
     /// carries it, `null` when unset; YAML leaves it out when empty.
     Always,
+    /// compose-go's `UnitBytes` where no loader step made it a string (blkio `rate`): an
+    /// integer that both go-yaml and Go's JSON write as a string (`"120"`), kept when zero.
+    Bytes,
+    /// A scalar that go-yaml writes as 0 when the model leaves it out (ulimit `soft`/`hard`:
+    /// compose-go's `MarshalYAML` builds a struct without `omitempty`); Go's JSON omits it.
+    Zeroed,
+    /// A struct without JSON tags (blkio device entries): Go's JSON names its fields as Go
+    /// does (`Path`, `Rate`), none left out; go-yaml uses lower case.
+    GoNamed(&'static Shape),
+    /// An `x-` extension's value: free-form like `Any`; go-yaml writes the timestamps compose-go
+    /// decoded in it (`2024-06-01T00:00:00Z`) unquoted, as `time.Time` values.
+    Extension,
 }
 
-use Shape::{Always, Any, Kept, List, Map, Ptr, Struct};
+use Shape::{Always, Any, Bytes, Extension, GoNamed, Kept, List, Map, Ptr, Struct, Zeroed};
 
 impl Shape {
     /// The shape of the value under `key`, and the key's position among the struct's fields
@@ -39,11 +51,13 @@ impl Shape {
         match self {
             Struct(fields) => match fields.iter().position(|(name, _)| *name == key) {
                 Some(index) => (Some(index), &fields[index].1),
+                None if key.starts_with("x-") => (None, &EXTENSION),
                 None => (None, &ANY),
             },
             Map(shape) => (None, shape),
-            Ptr(shape) => shape.field(key),
-            Any | Kept | Always | List(_) => (None, &ANY),
+            Ptr(shape) | GoNamed(shape) => shape.field(key),
+            Extension => (None, &EXTENSION),
+            Any | Kept | Always | List(_) | Bytes | Zeroed => (None, &ANY),
         }
     }
 
@@ -52,6 +66,7 @@ impl Shape {
         match self {
             List(shape) => shape,
             Ptr(shape) => shape.item(),
+            Extension => &EXTENSION,
             _ => &ANY,
         }
     }
@@ -59,7 +74,7 @@ impl Shape {
     pub fn is_struct(&self) -> bool {
         match self {
             Struct(_) => true,
-            Ptr(shape) => shape.is_struct(),
+            Ptr(shape) | GoNamed(shape) => shape.is_struct(),
             _ => false,
         }
     }
@@ -72,20 +87,21 @@ impl Shape {
 
     /// Whether a zero scalar (0, false, "") in a struct field is left out (`omitempty`).
     pub fn omits_zero(&self) -> bool {
-        !matches!(self, Kept | Always)
+        !matches!(self, Kept | Always | Bytes)
     }
 
     /// The declared fields of a struct (of a pointer's struct), none for other shapes.
     pub fn fields(&self) -> &'static [(&'static str, Shape)] {
         match self {
             Struct(fields) => fields,
-            Ptr(shape) => shape.fields(),
+            Ptr(shape) | GoNamed(shape) => shape.fields(),
             _ => &[],
         }
     }
 }
 
 const ANY: Shape = Any;
+const EXTENSION: Shape = Extension;
 
 pub const PROJECT: Shape = Struct(&[
     ("name", Any),
@@ -232,8 +248,9 @@ const TRIGGER: Shape = Struct(&[
     ("action", Kept),
     ("target", Any),
     ("exec", HOOK),
-    ("ignore", Any),
     ("include", Any),
+    ("ignore", Any),
+    ("initial_sync", Any),
 ]);
 
 const HOOK: Shape = Struct(&[
@@ -246,16 +263,17 @@ const HOOK: Shape = Struct(&[
 
 const BLKIO: Shape = Struct(&[
     ("weight", Any),
-    ("weight_device", List(&WEIGHT_DEVICE)),
-    ("device_read_bps", List(&THROTTLE_DEVICE)),
-    ("device_read_iops", List(&THROTTLE_DEVICE)),
-    ("device_write_bps", List(&THROTTLE_DEVICE)),
-    ("device_write_iops", List(&THROTTLE_DEVICE)),
+    ("weight_device", List(&GoNamed(&WEIGHT_DEVICE))),
+    ("device_read_bps", List(&GoNamed(&THROTTLE_DEVICE))),
+    ("device_read_iops", List(&GoNamed(&THROTTLE_DEVICE))),
+    ("device_write_bps", List(&GoNamed(&THROTTLE_DEVICE))),
+    ("device_write_iops", List(&GoNamed(&THROTTLE_DEVICE))),
 ]);
 
-const WEIGHT_DEVICE: Shape = Struct(&[("path", Any), ("weight", Any)]);
+// No tags and no `omitempty`: `weight: 0` and `rate: "0"` are printed.
+const WEIGHT_DEVICE: Shape = Struct(&[("path", Kept), ("weight", Kept)]);
 
-const THROTTLE_DEVICE: Shape = Struct(&[("path", Any), ("rate", Any)]);
+const THROTTLE_DEVICE: Shape = Struct(&[("path", Kept), ("rate", Bytes)]);
 
 const FILE_REFERENCE: Shape = Struct(&[
     ("source", Any),
@@ -396,7 +414,7 @@ const VOLUME_TMPFS: Shape = Struct(&[("size", Any), ("mode", Any)]);
 
 const VOLUME_IMAGE: Shape = Struct(&[("subpath", Any)]);
 
-const ULIMIT: Shape = Struct(&[("soft", Any), ("hard", Any)]);
+const ULIMIT: Shape = Struct(&[("soft", Zeroed), ("hard", Zeroed)]);
 
 const NETWORK: Shape = Struct(&[
     ("name", Any),

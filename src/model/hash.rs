@@ -56,7 +56,11 @@ fn go_struct(
             out.push(',');
         }
         first = false;
-        go_string(out, name);
+        if matches!(shape, Shape::GoNamed(_)) {
+            go_string(out, &go_field_name(name));
+        } else {
+            go_string(out, name);
+        }
         out.push(':');
         let inner_skip: &[&str] = if top && *name == "deploy" {
             &["replicas"]
@@ -87,6 +91,8 @@ fn go_value(out: &mut String, value: &J, shape: &Shape, skip: &[&str]) {
     match value {
         J::Null => out.push_str("null"),
         J::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
+        // `UnitBytes` marshals itself as a string.
+        J::Number(n) if matches!(shape, Shape::Bytes) => go_string(out, &n.to_string()),
         J::Number(n) if n.is_i64() || n.is_u64() => out.push_str(&n.to_string()),
         // compose-go's floats are float32 (`cpus`, `max_failure_ratio`).
         J::Number(n) => out.push_str(&format!("{}", n.as_f64().unwrap_or_default() as f32)),
@@ -116,6 +122,15 @@ fn go_value(out: &mut String, value: &J, shape: &Shape, skip: &[&str]) {
             }
             out.push('}');
         }
+    }
+}
+
+/// `path` → `Path`: the Go name of a field without a JSON tag.
+fn go_field_name(key: &str) -> String {
+    let mut chars = key.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
     }
 }
 
@@ -171,6 +186,8 @@ pub fn legacy_config_hash(service: &J) -> String {
         for key in NOT_HASHED_LEGACY {
             map.remove(key);
         }
+        // Extensions never change a container (and were not in the model when this was used).
+        map.retain(|key, _| !key.starts_with("x-"));
         if let Some(deploy) = map.get_mut("deploy").and_then(J::as_object_mut) {
             deploy.remove("replicas");
         }
@@ -356,6 +373,26 @@ mod tests {
         assert_eq!(
             config_hash(&service),
             "babcf0e1e64bcf6d59aae5b5f92eeb01f6b69a592b10d27538e42a3c719b8f36"
+        );
+    }
+
+    #[test]
+    fn blkio_entries_hash_with_go_field_names_and_string_rates() {
+        // tests/fixtures/differential/blkio-rates, hashed by docker compose 2.40.3.
+        let service = json!({
+            "blkio_config": {
+                "weight": 300,
+                "weight_device": [{"path": "/dev/sda", "weight": 400}],
+                "device_read_bps": [{"path": "/dev/sdb", "rate": 12582912}],
+                "device_read_iops": [{"path": "/dev/sdb", "rate": 120}],
+                "device_write_bps": [{"path": "/dev/sdb", "rate": 1048576}],
+            },
+            "command": null, "entrypoint": null, "image": "busybox",
+            "networks": {"default": null}
+        });
+        assert_eq!(
+            config_hash(&service),
+            "ca9be0231f0040c86af71a26512ebacdf0a2920a17a467c4de3d1479746e8807"
         );
     }
 

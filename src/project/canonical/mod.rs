@@ -105,6 +105,17 @@ fn canonicalize_services(
             out.insert(section.into(), J::Object(resources));
         }
     }
+    // The models the services use: docker compose prints them in YAML, not in JSON (the
+    // JSON renderer leaves them out).
+    let declared_models = doc.get("models").and_then(Node::as_map);
+    let models: Map<String, J> = used
+        .models
+        .iter()
+        .filter_map(|name| Some((name.clone(), declared_models?.get(name)?.to_json())))
+        .collect();
+    if !models.is_empty() {
+        out.insert("models".into(), J::Object(models));
+    }
     if keep_services {
         out.insert("services".into(), J::Object(services));
     }
@@ -126,6 +137,7 @@ struct Used {
     volumes: BTreeSet<String>,
     secrets: BTreeSet<String>,
     configs: BTreeSet<String>,
+    models: BTreeSet<String>,
 }
 
 impl Used {
@@ -134,6 +146,9 @@ impl Used {
         let used = self;
         if let Some(networks) = service.get("networks").and_then(J::as_object) {
             used.networks.extend(networks.keys().cloned());
+        }
+        if let Some(models) = service.get("models").and_then(J::as_object) {
+            used.models.extend(models.keys().cloned());
         }
         for volume in service
             .get("volumes")

@@ -21,9 +21,14 @@ pub fn canonical(
     };
     let mut out = Map::new();
     for (key, value) in map {
-        // `env_file` is folded into `environment` and `label_file` into `labels` below;
-        // docker compose's JSON leaves a service's `x-` extensions out.
-        if key == "env_file" || key == "label_file" || key.starts_with("x-") {
+        // `env_file` is folded into `environment` and `label_file` into `labels` below.
+        if key == "env_file" || key == "label_file" {
+            continue;
+        }
+        // docker compose prints a service's `x-` extensions in YAML, not in JSON (the JSON
+        // renderer leaves them out) nor in the config hashes.
+        if key.starts_with("x-") {
+            out.insert(key.clone(), value.to_json());
             continue;
         }
         match convert(key, value, context) {
