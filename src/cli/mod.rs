@@ -24,6 +24,7 @@ mod port;
 mod progress;
 mod ps;
 mod pull;
+mod pull_policy;
 mod run;
 mod service_args;
 mod timings;
