@@ -294,3 +294,24 @@ fn incompatible_flags_are_usage_errors() {
         "invalid --pull option \"bogus\": expected always, missing, never, build or policy"
     ));
 }
+
+#[tokio::test]
+async fn ps_orphans_false_hides_the_services_the_files_do_not_declare() {
+    let Some(project) = Project::new("upflags-orphans", &short_lived()).await else {
+        return;
+    };
+    project.ok(&["up"]);
+    std::fs::write(
+        project.dir.join("only-db.yaml"),
+        format!("services:\n  db:\n    image: {IMAGE}\n"),
+    )
+    .expect("write only-db.yaml");
+    let services = |extra: &[&str]| {
+        let mut args = vec!["-f", "only-db.yaml", "ps", "-a", "--services"];
+        args.extend_from_slice(extra);
+        text(&project.ok(&args).stdout)
+    };
+    assert_eq!(services(&[]), "db\nweb\n");
+    assert_eq!(services(&["--orphans"]), "db\nweb\n");
+    assert_eq!(services(&["--orphans=false"]), "db\n");
+}
