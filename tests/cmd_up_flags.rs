@@ -1,7 +1,8 @@
-//! `up`'s flags beyond the basics, against the real engine, each test with a project of its own
-//! and a guard that removes it even when the test fails: `--pull`, `-V`, `--always-recreate-deps`,
-//! `--attach`, `--no-attach`, `--attach-dependencies`; and their usage errors, which need no
-//! engine.
+//! Flags of `up`, `run` and `ps` beyond the basics, against the real engine, each test with a
+//! project of its own and a guard that removes it even when the test fails: `up --pull`, `-V`,
+//! `--always-recreate-deps`, `--attach`, `--no-attach`, `--attach-dependencies`; `run
+//! --cap-add`, `--cap-drop`, `--env-from-file`; `ps --orphans`; and the usage errors, which need
+//! no engine.
 
 mod support;
 
@@ -314,4 +315,37 @@ async fn ps_orphans_false_hides_the_services_the_files_do_not_declare() {
     assert_eq!(services(&[]), "db\nweb\n");
     assert_eq!(services(&["--orphans"]), "db\nweb\n");
     assert_eq!(services(&["--orphans=false"]), "db\n");
+}
+
+#[tokio::test]
+async fn run_takes_capabilities_and_environment_files() {
+    let Some(project) = Project::new("upflags-run", &short_lived()).await else {
+        return;
+    };
+    std::fs::write(project.dir.join("e.env"), "A=from-file\nB=b\n").expect("write e.env");
+    let name = format!("{}-captest", project.name);
+    let output = project.ok(&[
+        "run",
+        "--no-deps",
+        "-T",
+        "--cap-add",
+        "NET_ADMIN",
+        "--cap-drop",
+        "CHOWN",
+        "--env-from-file",
+        "e.env",
+        "-e",
+        "A=cli",
+        "--name",
+        &name,
+        "db",
+        "sh",
+        "-c",
+        "echo $A $B",
+    ]);
+    assert_eq!(text(&output.stdout), "cli b\n");
+    assert_eq!(
+        docker_inspect(&name, "{{.HostConfig.CapAdd}} {{.HostConfig.CapDrop}}"),
+        "[CAP_NET_ADMIN] [CAP_CHOWN]"
+    );
 }
