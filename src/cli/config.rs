@@ -41,6 +41,10 @@ pub struct ConfigArgs {
     /// as errors, not warnings
     #[arg(long)]
     strict: bool,
+    /// Save the model to this file instead of printing it (the lists of --services and the
+    /// like are printed still, as docker compose does)
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
 }
 
 pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
@@ -107,6 +111,7 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
     } else {
         None
     };
+    let whole_model = lines.is_none();
     let text = match lines {
         Some(lines) => lines.iter().map(|l| format!("{l}\n")).collect(),
         None if args.format == "json" => {
@@ -114,7 +119,21 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
         }
         None => serde_yaml::to_string(model).unwrap_or_default(),
     };
-    print!("{text}");
+    match &args.output {
+        Some(path) if whole_model => {
+            // docker compose writes its JSON without the newline it prints after it.
+            let saved = if args.format == "json" {
+                text.strip_suffix('\n').unwrap_or(&text)
+            } else {
+                &text
+            };
+            if let Err(error) = std::fs::write(path, saved) {
+                eprintln!("error: writing `{}`: {error}", path.display());
+                return exit::FAILURE;
+            }
+        }
+        _ => print!("{text}"),
+    }
     // The process ends here: freeing a large model would only cost time.
     std::mem::forget(project);
     exit::OK
