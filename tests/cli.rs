@@ -253,6 +253,34 @@ fn config_output_saves_the_model_and_prints_listings() {
 }
 
 #[test]
+fn config_environment_prints_what_interpolation_used_sorted() {
+    let dir = TempDir::new("environment");
+    dir.write("compose.yaml", "services:\n  web:\n    image: nginx\n");
+    dir.write(
+        ".env",
+        "RCOMPOSE_TEST_DOTENV=from-dotenv\nRCOMPOSE_TEST_SHELL=loses\n",
+    );
+    let out = run_rcompose(
+        dir.path(),
+        &["-p", "envtest", "config", "--environment"],
+        &[("RCOMPOSE_TEST_SHELL", "wins")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    for line in [
+        "COMPOSE_PROJECT_NAME=envtest",
+        "RCOMPOSE_TEST_DOTENV=from-dotenv",
+        "RCOMPOSE_TEST_SHELL=wins",
+    ] {
+        assert!(lines.contains(&line), "{line} in:\n{stdout}");
+    }
+    let mut sorted = lines.clone();
+    sorted.sort_unstable();
+    assert_eq!(lines, sorted);
+}
+
+#[test]
 fn files_come_from_compose_file_or_the_nearest_parent() {
     let dir = TempDir::new("lookup");
     dir.write("proj/compose.yaml", "services:\n  a:\n    image: base\n");

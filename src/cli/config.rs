@@ -45,6 +45,9 @@ pub struct ConfigArgs {
     /// like are printed still, as docker compose does)
     #[arg(short, long, value_name = "FILE")]
     output: Option<std::path::PathBuf>,
+    /// Print the environment used for interpolation (KEY=VALUE, sorted)
+    #[arg(long)]
+    environment: bool,
 }
 
 pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
@@ -75,7 +78,9 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
             .map(|map| map.keys().cloned().collect())
             .unwrap_or_default()
     };
-    let lines: Option<Vec<String>> = if args.services {
+    let lines: Option<Vec<String>> = if args.environment {
+        Some(interpolation_environment(&project))
+    } else if args.services {
         Some(
             model::dependency_graph(model)
                 .start_order()
@@ -137,6 +142,26 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
     // The process ends here: freeing a large model would only cost time.
     std::mem::forget(project);
     exit::OK
+}
+
+/// `--environment`: the shell environment over `.env`, with what docker compose adds to it
+/// (`COMPOSE_PROJECT_NAME`, `PWD`), sorted by name.
+fn interpolation_environment(project: &project::Project) -> Vec<String> {
+    let mut environment: std::collections::BTreeMap<&str, String> = project
+        .environment
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.clone()))
+        .collect();
+    environment
+        .entry("COMPOSE_PROJECT_NAME")
+        .or_insert_with(|| project.name.clone());
+    environment
+        .entry("PWD")
+        .or_insert_with(|| project.working_dir.display().to_string());
+    environment
+        .into_iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect()
 }
 
 /// `$` → `$$` in every key and string of the model (docker compose escapes keys too).
