@@ -1,9 +1,8 @@
 //! Flags of `up`, `run` and `ps` beyond the basics, against the real engine, each test with a
 //! project of its own and a guard that removes it even when the test fails: `up --pull`, `-V`,
 //! `--always-recreate-deps`, `--attach`, `--no-attach`, `--attach-dependencies`; `run
-//! --cap-add`, `--cap-drop`, `--env-from-file`; `ps --orphans`; and the usage errors, which need
-//! no engine.
-
+//! --cap-add`, `--cap-drop`, `--env-from-file`, `-q`; `ps --orphans`; and the usage errors,
+//! which need no engine.
 mod support;
 
 use std::path::PathBuf;
@@ -347,5 +346,20 @@ async fn run_takes_capabilities_and_environment_files() {
     assert_eq!(
         docker_inspect(&name, "{{.HostConfig.CapAdd}} {{.HostConfig.CapDrop}}"),
         "[CAP_NET_ADMIN] [CAP_CHOWN]"
+    );
+}
+
+#[tokio::test]
+async fn run_quiet_hides_the_progress_not_the_output() {
+    let Some(project) = Project::new("upflags-runq", &short_lived()).await else {
+        return;
+    };
+    let output = project.ok(&["run", "--rm", "-q", "-T", "web", "echo", "hi"]);
+    assert_eq!(text(&output.stdout), "hi\n");
+    assert_eq!(text(&output.stderr), "");
+    // The dependency was brought up all the same.
+    assert_eq!(
+        docker_inspect(&project.container("db"), "{{.Config.Image}}"),
+        IMAGE
     );
 }

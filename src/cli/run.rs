@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// Set environment variables from a file (repeatable; `-e` wins)
     #[arg(long, value_name = "FILE")]
     env_from_file: Vec<String>,
+    /// Don't print the progress of bringing the dependencies up (the container's output is
+    /// printed still, as docker compose does)
+    #[arg(short = 'q', long)]
+    quiet: bool,
     /// Add a Linux capability (repeatable)
     #[arg(long, value_name = "CAP")]
     cap_add: Vec<String>,
@@ -399,7 +403,12 @@ async fn start_dependencies(
     for warning in &plan.warnings {
         eprintln!("warning: {warning}");
     }
-    let reporter = Reporter::new(global.progress, "Running");
+    let progress = if args.quiet {
+        super::progress::ProgressMode::Quiet
+    } else {
+        global.progress
+    };
+    let reporter = Reporter::new(progress, "Running");
     let mut selected = selection(&without_service, &options);
     selected.remove(&args.service);
     report_kept(&reporter, &observed, &plan, &selected);
