@@ -3,6 +3,7 @@
 //! `--always-recreate-deps`, `--attach`, `--no-attach`, `--attach-dependencies`; `run
 //! --cap-add`, `--cap-drop`, `--env-from-file`, `-q`; `ps --orphans`; and the usage errors,
 //! which need no engine.
+
 mod support;
 
 use std::path::PathBuf;
