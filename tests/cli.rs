@@ -225,6 +225,62 @@ fn config_listings() {
 }
 
 #[test]
+fn config_output_saves_the_model_and_prints_listings() {
+    let dir = TempDir::new("output");
+    dir.write("compose.yaml", "services:\n  web:\n    image: nginx\n");
+    let run = |args: &[&str]| {
+        let mut all = vec!["-p", "output"];
+        all.extend(args);
+        run_rcompose(dir.path(), &all, &[])
+    };
+    let printed = run(&["config", "--format", "json"]);
+    let saved = run(&["config", "--format", "json", "-o", "model.json"]);
+    assert_eq!(saved.status.code(), Some(0), "{}", text(&saved.stderr));
+    assert_eq!(text(&saved.stdout), "");
+    let file = std::fs::read_to_string(dir.path().join("model.json")).expect("model.json");
+    // As docker compose: the file holds the JSON without the newline printed after it.
+    assert_eq!(format!("{file}\n"), text(&printed.stdout));
+    let listing = run(&["config", "--services", "--output", "services.txt"]);
+    assert_eq!(text(&listing.stdout), "web\n");
+    assert!(!dir.path().join("services.txt").exists());
+    let failed = run(&["config", "-o", "no/such/dir/x.yaml"]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(
+        text(&failed.stderr).starts_with("error: writing `no/such/dir/x.yaml`: "),
+        "{}",
+        text(&failed.stderr)
+    );
+}
+
+#[test]
+fn config_environment_prints_what_interpolation_used_sorted() {
+    let dir = TempDir::new("environment");
+    dir.write("compose.yaml", "services:\n  web:\n    image: nginx\n");
+    dir.write(
+        ".env",
+        "RCOMPOSE_TEST_DOTENV=from-dotenv\nRCOMPOSE_TEST_SHELL=loses\n",
+    );
+    let out = run_rcompose(
+        dir.path(),
+        &["-p", "envtest", "config", "--environment"],
+        &[("RCOMPOSE_TEST_SHELL", "wins")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    for line in [
+        "COMPOSE_PROJECT_NAME=envtest",
+        "RCOMPOSE_TEST_DOTENV=from-dotenv",
+        "RCOMPOSE_TEST_SHELL=wins",
+    ] {
+        assert!(lines.contains(&line), "{line} in:\n{stdout}");
+    }
+    let mut sorted = lines.clone();
+    sorted.sort_unstable();
+    assert_eq!(lines, sorted);
+}
+
+#[test]
 fn files_come_from_compose_file_or_the_nearest_parent() {
     let dir = TempDir::new("lookup");
     dir.write("proj/compose.yaml", "services:\n  a:\n    image: base\n");

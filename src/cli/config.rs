@@ -41,6 +41,13 @@ pub struct ConfigArgs {
     /// as errors, not warnings
     #[arg(long)]
     strict: bool,
+    /// Save the model to this file instead of printing it (the lists of --services and the
+    /// like are printed still, as docker compose does)
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// Print the environment used for interpolation (KEY=VALUE, sorted)
+    #[arg(long)]
+    environment: bool,
 }
 
 pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
@@ -71,7 +78,9 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
             .map(|map| map.keys().cloned().collect())
             .unwrap_or_default()
     };
-    let lines: Option<Vec<String>> = if args.services {
+    let lines: Option<Vec<String>> = if args.environment {
+        Some(interpolation_environment(&project))
+    } else if args.services {
         Some(
             model::dependency_graph(model)
                 .start_order()
@@ -108,15 +117,50 @@ pub fn run(global: &GlobalOptions, args: &ConfigArgs) -> u8 {
     } else {
         None
     };
+    let whole_model = lines.is_none();
     let text = match lines {
         Some(lines) => lines.iter().map(|l| format!("{l}\n")).collect(),
         None if args.format == "json" => super::config_json::render(model),
         None => super::config_yaml::render(model),
     };
-    print!("{text}");
+    match &args.output {
+        Some(path) if whole_model => {
+            // docker compose writes its JSON without the newline it prints after it.
+            let saved = if args.format == "json" {
+                text.strip_suffix('\n').unwrap_or(&text)
+            } else {
+                &text
+            };
+            if let Err(error) = std::fs::write(path, saved) {
+                eprintln!("error: writing `{}`: {error}", path.display());
+                return exit::FAILURE;
+            }
+        }
+        _ => print!("{text}"),
+    }
     // The process ends here: freeing a large model would only cost time.
     std::mem::forget(project);
     exit::OK
+}
+
+/// `--environment`: the shell environment over `.env`, with what docker compose adds to it
+/// (`COMPOSE_PROJECT_NAME`, `PWD`), sorted by name.
+fn interpolation_environment(project: &project::Project) -> Vec<String> {
+    let mut environment: std::collections::BTreeMap<&str, String> = project
+        .environment
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.clone()))
+        .collect();
+    environment
+        .entry("COMPOSE_PROJECT_NAME")
+        .or_insert_with(|| project.name.clone());
+    environment
+        .entry("PWD")
+        .or_insert_with(|| project.working_dir.display().to_string());
+    environment
+        .into_iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect()
 }
 
 /// `$` → `$$` in every key and string of the model (docker compose escapes keys too).

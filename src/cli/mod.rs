@@ -31,6 +31,7 @@ mod port;
 mod progress;
 mod ps;
 mod pull;
+mod pull_policy;
 mod run;
 mod scale;
 mod service_args;

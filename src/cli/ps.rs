@@ -45,6 +45,9 @@ pub struct PsArgs {
     /// Don't truncate the output
     #[arg(long)]
     no_trunc: bool,
+    /// Include the containers of services the files do not declare (`--orphans=false`: not)
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    orphans: bool,
 }
 
 const STATUSES: [&str; 7] = [
@@ -104,10 +107,28 @@ pub fn run(global: &GlobalOptions, args: &PsArgs) -> u8 {
             }
         };
         let all = args.all || !statuses.is_empty();
+        // Without the files, nothing is known to be an orphan.
+        let declared: Option<BTreeSet<&str>> = scope
+            .project
+            .as_ref()
+            .filter(|_| !args.orphans)
+            .map(|project| {
+                crate::model::services(&project.model)
+                    .map(|(name, _)| name.as_str())
+                    .chain(scope.inactive_services.iter().map(String::as_str))
+                    .collect()
+            });
         let shown: Vec<&ContainerSummary> = containers
             .iter()
             .filter(|c| all || c.status == ContainerStatus::Running)
             .filter(|c| statuses.is_empty() || statuses.iter().any(|s| s == c.status.as_str()))
+            .filter(|c| {
+                declared.as_ref().is_none_or(|declared| {
+                    c.labels
+                        .get(labels::SERVICE)
+                        .is_some_and(|s| declared.contains(s.as_str()))
+                })
+            })
             .filter(|c| {
                 args.services.is_empty()
                     || c.labels

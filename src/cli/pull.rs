@@ -274,6 +274,7 @@ async fn pull(global: &GlobalOptions, args: &PullArgs, scope: &Scope, engine: &D
 pub fn images_for_up(
     project: &crate::project::Project,
     selected: &BTreeSet<String>,
+    policy: super::pull_policy::PullOverride,
     present: &dyn Fn(&str) -> bool,
 ) -> Vec<(String, String, Option<String>)> {
     let mut seen = BTreeSet::new();
@@ -283,11 +284,7 @@ pub fn images_for_up(
         .filter_map(|(name, service)| {
             let text = |key: &str| service.get(key).and_then(|v| v.as_str()).map(String::from);
             let image = text("image")?;
-            let pull = match text("pull_policy").as_deref() {
-                Some("always") => true,
-                Some("never" | "build") => false,
-                _ => !present(&image),
-            };
+            let pull = policy.pulls(service, present(&image));
             (pull && seen.insert(image.clone())).then(|| (name.clone(), image, text("platform")))
         })
         .collect()

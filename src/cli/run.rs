@@ -43,6 +43,19 @@ pub struct RunArgs {
     /// Set environment variables (repeatable): KEY=VAL, or KEY to take it from here
     #[arg(short = 'e', long = "env", value_name = "KEY=VAL")]
     env: Vec<String>,
+    /// Set environment variables from a file (repeatable; `-e` wins)
+    #[arg(long, value_name = "FILE")]
+    env_from_file: Vec<String>,
+    /// Don't print the progress of bringing the dependencies up (the container's output is
+    /// printed still, as docker compose does)
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// Add a Linux capability (repeatable)
+    #[arg(long, value_name = "CAP")]
+    cap_add: Vec<String>,
+    /// Drop a Linux capability (repeatable)
+    #[arg(long, value_name = "CAP")]
+    cap_drop: Vec<String>,
     /// Add or override a label (repeatable)
     #[arg(short = 'l', long = "label", value_name = "KEY=VAL")]
     labels: Vec<String>,
@@ -218,6 +231,38 @@ fn oneoff_service(project: &Project, args: &RunArgs) -> Result<DesiredService, S
     if let Some(entrypoint) = &args.entrypoint {
         object.insert("entrypoint".to_string(), json!(shell_words(entrypoint)?));
     }
+    for (key, values) in [("cap_add", &args.cap_add), ("cap_drop", &args.cap_drop)] {
+        if !values.is_empty() {
+            let list = object
+                .entry(key)
+                .or_insert_with(|| json!([]))
+                .as_array_mut()
+                .ok_or_else(|| format!("the service's {key} is not a list"))?;
+            list.extend(values.iter().map(|v| json!(v)));
+        }
+    }
+    let mut from_files = indexmap::IndexMap::new();
+    for file in &args.env_from_file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|error| format!("--env-from-file: reading `{file}`: {error}"))?;
+        crate::project::dotenv::parse_into(&text, &|key| std::env::var(key).ok(), &mut from_files)
+            .map_err(|error| {
+                format!(
+                    "--env-from-file: `{file}` line {}: {}",
+                    error.line, error.message
+                )
+            })?;
+    }
+    if !args.env.is_empty() || !from_files.is_empty() {
+        let environment = object
+            .entry("environment")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .ok_or("the service's environment is not a mapping")?;
+        for (key, value) in &from_files {
+            environment.insert(key.clone(), json!(value));
+        }
+    }
     if !args.env.is_empty() {
         let environment = object
             .entry("environment")
@@ -358,7 +403,12 @@ async fn start_dependencies(
     for warning in &plan.warnings {
         eprintln!("warning: {warning}");
     }
-    let reporter = Reporter::new(global.progress, "Running");
+    let progress = if args.quiet {
+        super::progress::ProgressMode::Quiet
+    } else {
+        global.progress
+    };
+    let reporter = Reporter::new(progress, "Running");
     let mut selected = selection(&without_service, &options);
     selected.remove(&args.service);
     report_kept(&reporter, &observed, &plan, &selected);

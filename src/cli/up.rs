@@ -91,6 +91,33 @@ pub struct UpArgs {
     /// Don't build an image, even if it's missing
     #[arg(long)]
     no_build: bool,
+    /// Pull images before running, overriding every service's `pull_policy`
+    #[arg(long, value_name = "POLICY", value_parser = super::pull_policy::parse, default_value = "policy")]
+    pull: super::pull_policy::PullOverride,
+    /// Pull without printing progress information
+    #[arg(long)]
+    quiet_pull: bool,
+    /// Suppress the build output
+    #[arg(long)]
+    quiet_build: bool,
+    /// Recreate anonymous volumes instead of retrieving data from the previous containers
+    #[arg(short = 'V', long)]
+    renew_anon_volumes: bool,
+    /// Recreate dependent containers (incompatible with --no-recreate)
+    #[arg(long)]
+    always_recreate_deps: bool,
+    /// Show the output of these services only (repeatable; incompatible with --attach-dependencies)
+    #[arg(long, value_name = "SERVICE")]
+    attach: Vec<String>,
+    /// Show the output of the services the named ones depend on too
+    #[arg(long)]
+    attach_dependencies: bool,
+    /// Don't show the output of these services (repeatable)
+    #[arg(long, value_name = "SERVICE")]
+    no_attach: Vec<String>,
+    /// Assume "yes" as answer to all prompts and run non-interactively
+    #[arg(short = 'y', long)]
+    yes: bool,
 }
 
 pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
@@ -99,6 +126,18 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
     let abort = args.abort_on_container_exit || args.exit_code_from.is_some();
     if detach && (abort || args.abort_on_container_failure) {
         eprintln!("error: --abort-on-container-exit, --abort-on-container-failure and --exit-code-from are incompatible with --detach and --wait");
+        return exit::INVALID;
+    }
+    if detach && (!args.attach.is_empty() || args.attach_dependencies) {
+        eprintln!("error: --detach cannot be combined with --attach or --attach-dependencies");
+        return exit::INVALID;
+    }
+    if !args.attach.is_empty() && args.attach_dependencies {
+        eprintln!("error: --attach and --attach-dependencies are incompatible");
+        return exit::INVALID;
+    }
+    if args.always_recreate_deps && args.no_recreate {
+        eprintln!("error: --always-recreate-deps and --no-recreate are incompatible");
         return exit::INVALID;
     }
     let scale = match parse_scale(&args.scale) {
@@ -134,6 +173,8 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
         timeout: args.timeout.map(Duration::from_secs),
         wait_timeout: args.wait_timeout.map(Duration::from_secs),
         inactive_services: scope.inactive_services.clone(),
+        always_recreate_deps: args.always_recreate_deps,
+        renew_anon_volumes: args.renew_anon_volumes,
     };
     let runtime = match session::runtime() {
         Ok(runtime) => runtime,
@@ -168,9 +209,12 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
         let (builds, mut problems, mut unchecked) =
             images_to_build(project, &desired, &observed, &options, args);
         unchecked.extend(builds.iter().map(|(build, _)| build.image.clone()));
-        let pulls = super::pull::images_for_up(project, &selection(&desired, &options), &|image| {
-            observed.images.contains_key(image)
-        });
+        let pulls = super::pull::images_for_up(
+            project,
+            &selection(&desired, &options),
+            args.pull,
+            &|image| observed.images.contains_key(image),
+        );
         unchecked.extend(pulls.iter().map(|(_, image, _)| image.clone()));
         problems.extend(preflight(&engine, &desired, &observed, &plan, &unchecked).await);
         timings.engine("preflight", engine.calls());
@@ -208,7 +252,7 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
             return exit::FAILURE;
         }
         if !pulls.is_empty() {
-            let reporter = Reporter::new(global.progress, "Pulling");
+            let reporter = Reporter::new(quiet_if(global.progress, args.quiet_pull), "Pulling");
             let failures = tokio::select! {
                 failures = super::pull::pull_all(
                     &engine,
@@ -239,7 +283,7 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
                         builds,
                         &build_options,
                         session::concurrency(global),
-                        global.progress,
+                        quiet_if(global.progress, args.quiet_build),
                     ) => built,
                     _ = interrupt.reached(1) => return INTERRUPTED,
                 };
@@ -323,11 +367,7 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
             return exit::OK;
         }
         let attach_options = AttachOptions {
-            services: if args.services.is_empty() {
-                selected.iter().cloned().collect()
-            } else {
-                args.services.clone()
-            },
+            services: attached_services(args, &selected),
             stop_services: selected.iter().cloned().collect(),
             abort_on_exit: abort,
             abort_on_failure: args.abort_on_container_failure,
@@ -342,6 +382,32 @@ pub fn run(global: &GlobalOptions, args: &UpArgs) -> u8 {
         };
         attach::attach(&engine, &desired, &attach_options, &interrupt).await
     })
+}
+
+/// The services whose output `up` shows, as docker compose picks them: those of `--attach`, or
+/// the named ones (all when none is; with `--attach-dependencies`, what they depend on too),
+/// less those of `--no-attach`.
+fn attached_services(args: &UpArgs, selected: &BTreeSet<String>) -> Vec<String> {
+    let shown: BTreeSet<String> = if !args.attach.is_empty() {
+        args.attach.iter().cloned().collect()
+    } else if args.services.is_empty() || args.attach_dependencies {
+        selected.clone()
+    } else {
+        args.services.iter().cloned().collect()
+    };
+    shown
+        .into_iter()
+        .filter(|service| !args.no_attach.contains(service))
+        .collect()
+}
+
+/// `--quiet-pull`, `--quiet-build`: that step's progress is not shown.
+fn quiet_if(mode: super::progress::ProgressMode, quiet: bool) -> super::progress::ProgressMode {
+    if quiet {
+        super::progress::ProgressMode::Quiet
+    } else {
+        mode
+    }
 }
 
 fn unix_now() -> i64 {
@@ -418,7 +484,7 @@ fn images_to_build(
             .model
             .get("services")
             .and_then(|services| services.get(&build.service))
-            .is_some_and(crate::build::always_builds);
+            .is_some_and(|service| args.pull.always_builds(service));
         if args.no_build {
             if missing {
                 problems.push(format!(

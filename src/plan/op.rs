@@ -193,6 +193,10 @@ pub enum Cause {
         volume: String,
     },
     ForceRecreate,
+    /// `-V`: recreated with new anonymous volumes.
+    RenewAnonVolumes,
+    /// `--always-recreate-deps`: a dependency of the named services.
+    AlwaysRecreateDeps,
     /// The container is dead and cannot be started.
     Dead,
     /// The container shares a namespace or volumes with a container that is recreated.
@@ -259,6 +263,8 @@ impl fmt::Display for Cause {
             }
             Cause::VolumeNotMounted { volume } => write!(f, "volume `{volume}` not mounted"),
             Cause::ForceRecreate => f.write_str("--force-recreate"),
+            Cause::RenewAnonVolumes => f.write_str("--renew-anon-volumes"),
+            Cause::AlwaysRecreateDeps => f.write_str("--always-recreate-deps"),
             Cause::Dead => f.write_str("dead"),
             Cause::Follows { service, reason } => {
                 write!(f, "`{service}` is recreated ({reason})")

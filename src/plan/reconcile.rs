@@ -47,6 +47,11 @@ pub struct Options {
     pub wait_timeout: Option<Duration>,
     /// Services of the project that profiles disable: their containers are not orphans.
     pub inactive_services: BTreeSet<String>,
+    /// `--always-recreate-deps`: recreate the dependencies of the named services too.
+    pub always_recreate_deps: bool,
+    /// `-V`: recreated containers get new anonymous volumes instead of their predecessors'
+    /// (and the named services are recreated, as docker compose does).
+    pub renew_anon_volumes: bool,
 }
 
 /// What happens to one replica that remains.
@@ -222,7 +227,7 @@ pub fn reconcile(desired: &Desired, observed: &Observed, options: &Options) -> P
             observed,
             options,
             service,
-            forced.contains(service.name.as_str()),
+            force_recreate(options, forced.contains(service.name.as_str())),
             &decisions,
         );
         decisions.insert(&service.name, decision);
@@ -432,7 +437,7 @@ pub fn reconcile(desired: &Desired, observed: &Observed, options: &Options) -> P
                 spec.labels
                     .insert(labels::IMAGE.to_string(), image.id.clone());
             }
-            if let Some(previous) = previous {
+            if let Some(previous) = previous.filter(|_| !options.renew_anon_volumes) {
                 inherit_anonymous_volumes(&mut spec, service, previous, observed);
             }
             let extra_endpoints = if multi_endpoint || spec.endpoints.len() <= 1 {
@@ -607,6 +612,23 @@ pub fn reconcile(desired: &Desired, observed: &Observed, options: &Options) -> P
     plan
 }
 
+/// Whether a service's containers are recreated even when nothing changed: those named (all
+/// when none is) with `--force-recreate` or `-V`, their dependencies with
+/// `--always-recreate-deps`, as docker compose's recreate strategies.
+fn force_recreate(options: &Options, named: bool) -> Option<Cause> {
+    if options.no_recreate {
+        None
+    } else if named && options.force_recreate {
+        Some(Cause::ForceRecreate)
+    } else if named && options.renew_anon_volumes {
+        Some(Cause::RenewAnonVolumes)
+    } else if !named && options.always_recreate_deps {
+        Some(Cause::AlwaysRecreateDeps)
+    } else {
+        None
+    }
+}
+
 /// The selected services: all, or the ones named and (unless `no_deps`) what they depend on.
 fn selection<'a>(desired: &'a Desired, options: &'a Options) -> BTreeSet<&'a str> {
     if options.services.is_empty() {
@@ -646,7 +668,7 @@ fn decide(
     observed: &Observed,
     options: &Options,
     service: &DesiredService,
-    forced: bool,
+    forced: Option<Cause>,
     earlier: &BTreeMap<&str, ServiceDecision>,
 ) -> ServiceDecision {
     let replicas = options
@@ -679,8 +701,8 @@ fn decide(
             Some(number) => {
                 let obsolete = if options.no_recreate {
                     None
-                } else if forced && options.force_recreate {
-                    Some(Cause::ForceRecreate)
+                } else if let Some(cause) = &forced {
+                    Some(cause.clone())
                 } else {
                     must_recreate(service, container, observed, desired).or_else(|| follows.clone())
                 };
