@@ -12,86 +12,14 @@
 
 mod support;
 
+use support::project::{text, TempDir, TestProject};
+
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_rcompose");
 const IMAGE: &str = support::TEST_IMAGE;
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// One project in a folder of its own; the guard drops it (and then the folder) at the end.
-struct Daily {
-    name: String,
-    dir: PathBuf,
-    _guard: support::ProjectGuard,
-    _dir: TempDir,
-}
-
-impl Daily {
-    async fn new(label: &str, compose: &str) -> Option<Daily> {
-        let engine = support::real_engine(label).await?;
-        let name = support::unique_project(label);
-        let mut guard = support::ProjectGuard::new(&engine);
-        guard.guard(&name);
-        let dir = std::env::temp_dir().join(format!("rcompose-daily-{name}"));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::write(dir.join("compose.yaml"), compose).expect("write compose.yaml");
-        Some(Daily {
-            name,
-            dir: dir.clone(),
-            _guard: guard,
-            _dir: TempDir(dir),
-        })
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BIN);
-        command
-            .current_dir(&self.dir)
-            .args(["-p", &self.name, "--progress", "plain"])
-            .args(args)
-            .env_remove("COMPOSE_FILE")
-            .env_remove("COMPOSE_PROJECT_NAME")
-            .env_remove("COMPOSE_PROFILES")
-            .env_remove("DOCKER_DEFAULT_PLATFORM")
-            .stdin(Stdio::null());
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run rcompose")
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "rcompose {args:?} failed ({}):\n{}{}",
-            output.status,
-            text(&output.stdout),
-            text(&output.stderr)
-        );
-        output
-    }
-
-    fn container(&self, service: &str) -> String {
-        format!("{}-{service}-1", self.name)
-    }
-}
 
 fn docker_inspect(object: &str, format: &str) -> String {
     let output = Command::new("docker")
@@ -127,7 +55,7 @@ const PULL_PROJECT: &str = "services:
 
 #[tokio::test]
 async fn a_failed_pull_names_the_image_the_registry_and_the_engine_message() {
-    let Some(daily) = Daily::new("pull", PULL_PROJECT).await else {
+    let Some(daily) = TestProject::new("pull", PULL_PROJECT).await else {
         return;
     };
     let output = daily.run(&["pull"]);
@@ -163,7 +91,7 @@ async fn a_failed_pull_names_the_image_the_registry_and_the_engine_message() {
 
 #[tokio::test]
 async fn ignore_pull_failures_warns_and_succeeds() {
-    let Some(daily) = Daily::new("pullignore", PULL_PROJECT).await else {
+    let Some(daily) = TestProject::new("pullignore", PULL_PROJECT).await else {
         return;
     };
     let output = daily.run(&["pull", "--ignore-pull-failures", "remote"]);
@@ -200,7 +128,7 @@ async fn include_deps_pulls_the_dependencies_too() {
   built:
     build: .
 ";
-    let Some(daily) = Daily::new("pulldeps", compose).await else {
+    let Some(daily) = TestProject::new("pulldeps", compose).await else {
         return;
     };
     let output = daily.run(&["pull", "app"]);
@@ -228,7 +156,7 @@ async fn include_deps_pulls_the_dependencies_too() {
 
 #[tokio::test]
 async fn images_top_and_port_describe_the_running_project() {
-    let Some(daily) = Daily::new("images", &sleeper("    ports: [\"0:80\"]\n")).await else {
+    let Some(daily) = TestProject::new("images", &sleeper("    ports: [\"0:80\"]\n")).await else {
         return;
     };
     daily.ok(&["up", "-d"]);
@@ -315,7 +243,7 @@ async fn images_top_and_port_describe_the_running_project() {
 
 #[tokio::test]
 async fn pause_and_unpause_change_the_engine_state() {
-    let Some(daily) = Daily::new("pause", &sleeper("")).await else {
+    let Some(daily) = TestProject::new("pause", &sleeper("")).await else {
         return;
     };
     daily.ok(&["up", "-d"]);
@@ -342,7 +270,7 @@ async fn pause_and_unpause_change_the_engine_state() {
 
 #[tokio::test]
 async fn events_json_sees_a_restart() {
-    let Some(daily) = Daily::new("events", &sleeper("")).await else {
+    let Some(daily) = TestProject::new("events", &sleeper("")).await else {
         return;
     };
     daily.ok(&["up", "-d"]);
@@ -417,7 +345,7 @@ async fn wait_returns_the_exit_code_of_the_container() {
     let compose = format!(
         "services:\n  job:\n    image: {IMAGE}\n    command: [\"sh\", \"-c\", \"sleep 4; exit 3\"]\n"
     );
-    let Some(daily) = Daily::new("wait", &compose).await else {
+    let Some(daily) = TestProject::new("wait", &compose).await else {
         return;
     };
     daily.ok(&["up", "-d"]);
@@ -440,7 +368,7 @@ async fn wait_down_project_removes_the_project() {
     let compose = format!(
         "services:\n  job:\n    image: {IMAGE}\n    command: [\"sh\", \"-c\", \"sleep 3; exit 5\"]\n  web:\n    image: {IMAGE}\n    command: [\"sleep\", \"100000\"]\n    stop_signal: SIGKILL\n"
     );
-    let Some(daily) = Daily::new("waitdown", &compose).await else {
+    let Some(daily) = TestProject::new("waitdown", &compose).await else {
         return;
     };
     daily.ok(&["up", "-d"]);
@@ -467,7 +395,7 @@ async fn wait_down_project_removes_the_project() {
 
 #[tokio::test]
 async fn cp_round_trips_files_and_folders() {
-    let Some(daily) = Daily::new("cp", &sleeper("")).await else {
+    let Some(daily) = TestProject::new("cp", &sleeper("")).await else {
         return;
     };
     daily.ok(&["up", "-d"]);
@@ -516,7 +444,7 @@ async fn cp_round_trips_files_and_folders() {
 // Usage errors: no engine needed (the names are checked before connecting)
 
 fn cli(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(BIN)
+    Command::new(support::project::BIN)
         .current_dir(dir)
         .args(args)
         .env_remove("COMPOSE_FILE")

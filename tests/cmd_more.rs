@@ -5,23 +5,11 @@
 
 mod support;
 
-use std::path::PathBuf;
+use support::project::{text, TestProject};
+
 use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_rcompose");
 const IMAGE: &str = support::TEST_IMAGE;
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// An image a test makes, removed at the end.
 struct ImageGuard(String);
@@ -32,57 +20,7 @@ impl Drop for ImageGuard {
     }
 }
 
-/// One project in a folder of its own; the guard drops it (and then the folder) at the end.
-struct Project {
-    name: String,
-    dir: PathBuf,
-    _guard: support::ProjectGuard,
-    _dir: TempDir,
-}
-
-impl Project {
-    async fn new(label: &str, compose: &str) -> Option<Project> {
-        let engine = support::real_engine(label).await?;
-        let name = support::unique_project(label);
-        let mut guard = support::ProjectGuard::new(&engine);
-        guard.guard(&name);
-        let dir = std::env::temp_dir().join(format!("rcompose-more-{name}"));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::write(dir.join("compose.yaml"), compose).expect("write compose.yaml");
-        Some(Project {
-            name,
-            dir: dir.clone(),
-            _guard: guard,
-            _dir: TempDir(dir),
-        })
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .current_dir(&self.dir)
-            .args(["-p", &self.name, "--progress", "plain"])
-            .args(args)
-            .env_remove("COMPOSE_FILE")
-            .env_remove("COMPOSE_PROJECT_NAME")
-            .env_remove("COMPOSE_PROFILES")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run rcompose")
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "rcompose {args:?} failed ({}):\n{}{}",
-            output.status,
-            text(&output.stdout),
-            text(&output.stderr)
-        );
-        output
-    }
-
-    /// `name state` of the project's containers, sorted.
+impl TestProject {
     fn containers(&self) -> Vec<String> {
         let output = Command::new("docker")
             .args(["ps", "-a", "--format", "{{.Names}} {{.State}}", "--filter"])
@@ -119,7 +57,7 @@ async fn create_makes_the_containers_network_and_volume_and_starts_nothing() {
         "services:\n{}volumes:\n  data:\n",
         sleeper("web", "    volumes: [\"data:/data\"]\n")
     );
-    let Some(project) = Project::new("create", &compose).await else {
+    let Some(project) = TestProject::new("create", &compose).await else {
         return;
     };
     project.ok(&["create", "--scale", "web=2"]);
@@ -182,7 +120,7 @@ async fn scale_adds_and_removes_replicas_and_no_deps_leaves_dependencies_alone()
         sleeper("web", "    depends_on: [db]\n"),
         sleeper("db", "")
     );
-    let Some(project) = Project::new("scale", &compose).await else {
+    let Some(project) = TestProject::new("scale", &compose).await else {
         return;
     };
     let name = &project.name;
@@ -218,7 +156,7 @@ async fn volumes_lists_the_project_volumes_as_docker_compose_does() {
         sleeper("web", "    volumes: [\"data:/data\"]\n"),
         sleeper("db", "    volumes: [\"other:/o\"]\n")
     );
-    let Some(project) = Project::new("volumes", &compose).await else {
+    let Some(project) = TestProject::new("volumes", &compose).await else {
         return;
     };
     let name = &project.name;
@@ -285,7 +223,7 @@ async fn commit_makes_an_image_with_the_changes_author_and_message() {
             "[\"sh\", \"-c\", \"echo made > /marker && exec sleep 100000\"]"
         )
     );
-    let Some(project) = Project::new("commit", &compose).await else {
+    let Some(project) = TestProject::new("commit", &compose).await else {
         return;
     };
     project.ok(&["up", "-d"]);
@@ -339,7 +277,7 @@ async fn export_writes_the_container_filesystem_as_a_tar() {
             "[\"sh\", \"-c\", \"hostname > /marker && exec sleep 100000\"]"
         )
     );
-    let Some(project) = Project::new("export", &compose).await else {
+    let Some(project) = TestProject::new("export", &compose).await else {
         return;
     };
     project.ok(&["up", "-d"]);
@@ -387,7 +325,7 @@ async fn export_writes_the_container_filesystem_as_a_tar() {
 #[tokio::test]
 async fn stats_no_stream_lists_the_project_running_containers() {
     let compose = format!("services:\n{}{}", sleeper("web", ""), sleeper("db", ""));
-    let Some(project) = Project::new("stats", &compose).await else {
+    let Some(project) = TestProject::new("stats", &compose).await else {
         return;
     };
     let name = &project.name;
@@ -504,11 +442,11 @@ const ATTACH_PROJECT: &str = "services:
 
 #[tokio::test]
 async fn attach_forwards_stdin_and_ends_with_the_container_exit_code() {
-    let Some(project) = Project::new("attach", ATTACH_PROJECT).await else {
+    let Some(project) = TestProject::new("attach", ATTACH_PROJECT).await else {
         return;
     };
     project.ok(&["up", "-d"]);
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(support::project::BIN)
         .current_dir(&project.dir)
         .args(["-p", &project.name, "attach", "echo"])
         .env_remove("COMPOSE_FILE")
@@ -538,11 +476,11 @@ async fn attach_forwards_stdin_and_ends_with_the_container_exit_code() {
 #[tokio::test]
 async fn attach_no_stdin_shows_the_output_from_now_until_the_container_stops() {
     use std::io::{BufRead, BufReader};
-    let Some(project) = Project::new("attachout", ATTACH_PROJECT).await else {
+    let Some(project) = TestProject::new("attachout", ATTACH_PROJECT).await else {
         return;
     };
     project.ok(&["up", "-d", "tick"]);
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(support::project::BIN)
         .current_dir(&project.dir)
         .args(["-p", &project.name, "attach", "--no-stdin", "tick"])
         .env_remove("COMPOSE_FILE")
@@ -574,7 +512,7 @@ fn usage(args: &[&str]) -> Output {
         "services:\n  web:\n    image: x\n",
     )
     .expect("write compose.yaml");
-    Command::new(BIN)
+    Command::new(support::project::BIN)
         .current_dir(&dir)
         .args(["-p", "rcompose-usage"])
         .args(args)

@@ -6,78 +6,11 @@
 
 mod support;
 
-use std::path::PathBuf;
+use support::project::{text, TestProject};
+
 use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_rcompose");
 const IMAGE: &str = support::TEST_IMAGE;
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// One project in a folder of its own; the guard drops it (and then the folder) at the end.
-struct Project {
-    name: String,
-    dir: PathBuf,
-    _guard: support::ProjectGuard,
-    _dir: TempDir,
-}
-
-impl Project {
-    async fn new(label: &str, compose: &str) -> Option<Project> {
-        let engine = support::real_engine(label).await?;
-        let name = support::unique_project(label);
-        let mut guard = support::ProjectGuard::new(&engine);
-        guard.guard(&name);
-        let dir = std::env::temp_dir().join(format!("rcompose-upflags-{name}"));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::write(dir.join("compose.yaml"), compose).expect("write compose.yaml");
-        Some(Project {
-            name,
-            dir: dir.clone(),
-            _guard: guard,
-            _dir: TempDir(dir),
-        })
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .current_dir(&self.dir)
-            .args(["-p", &self.name, "--progress", "plain"])
-            .args(args)
-            .env_remove("COMPOSE_FILE")
-            .env_remove("COMPOSE_PROJECT_NAME")
-            .env_remove("COMPOSE_PROFILES")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run rcompose")
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "rcompose {args:?} failed ({}):\n{}{}",
-            output.status,
-            text(&output.stdout),
-            text(&output.stderr)
-        );
-        output
-    }
-
-    fn container(&self, service: &str) -> String {
-        format!("{}-{service}-1", self.name)
-    }
-}
 
 fn docker_inspect(object: &str, format: &str) -> String {
     let output = Command::new("docker")
@@ -112,7 +45,7 @@ fn two_services() -> String {
 
 #[tokio::test]
 async fn renew_anon_volumes_gives_the_new_container_a_fresh_anonymous_volume() {
-    let Some(project) = Project::new("upflags-renew", &two_services()).await else {
+    let Some(project) = TestProject::new("upflags-renew", &two_services()).await else {
         return;
     };
     let db = project.container("db");
@@ -137,7 +70,7 @@ async fn renew_anon_volumes_gives_the_new_container_a_fresh_anonymous_volume() {
 
 #[tokio::test]
 async fn always_recreate_deps_recreates_the_dependencies_of_the_named_service() {
-    let Some(project) = Project::new("upflags-deps", &two_services()).await else {
+    let Some(project) = TestProject::new("upflags-deps", &two_services()).await else {
         return;
     };
     let (db, web) = (project.container("db"), project.container("web"));
@@ -182,7 +115,7 @@ fn short_lived() -> String {
 
 #[tokio::test]
 async fn attach_flags_choose_whose_output_is_shown() {
-    let Some(project) = Project::new("upflags-attach", &short_lived()).await else {
+    let Some(project) = TestProject::new("upflags-attach", &short_lived()).await else {
         return;
     };
     let shown = |args: &[&str]| {
@@ -216,7 +149,7 @@ async fn pull_overrides_every_services_pull_policy() {
     stop_signal: SIGKILL
 "
     );
-    let Some(project) = Project::new("upflags-pull", &compose).await else {
+    let Some(project) = TestProject::new("upflags-pull", &compose).await else {
         return;
     };
     // `always` asks the registry, which cannot be reached here: nothing is created.
@@ -242,7 +175,7 @@ async fn pull_overrides_every_services_pull_policy() {
 #[tokio::test]
 async fn pull_never_refuses_a_missing_image_before_any_change() {
     let compose = "services:\n  gone:\n    image: rcompose-nosuch/app:9\n";
-    let Some(project) = Project::new("upflags-never", compose).await else {
+    let Some(project) = TestProject::new("upflags-never", compose).await else {
         return;
     };
     let output = project.run(&["up", "-d", "--pull", "never"]);
@@ -257,7 +190,7 @@ fn cli(args: &[&str]) -> Output {
     let dir = std::env::temp_dir().join(format!("rcompose-upflags-usage-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("compose.yaml"), short_lived()).expect("write compose.yaml");
-    let output = Command::new(BIN)
+    let output = Command::new(support::project::BIN)
         .current_dir(&dir)
         .args(args)
         .env_remove("COMPOSE_FILE")
@@ -298,7 +231,7 @@ fn incompatible_flags_are_usage_errors() {
 
 #[tokio::test]
 async fn ps_orphans_false_hides_the_services_the_files_do_not_declare() {
-    let Some(project) = Project::new("upflags-orphans", &short_lived()).await else {
+    let Some(project) = TestProject::new("upflags-orphans", &short_lived()).await else {
         return;
     };
     project.ok(&["up"]);
@@ -319,7 +252,7 @@ async fn ps_orphans_false_hides_the_services_the_files_do_not_declare() {
 
 #[tokio::test]
 async fn run_takes_capabilities_and_environment_files() {
-    let Some(project) = Project::new("upflags-run", &short_lived()).await else {
+    let Some(project) = TestProject::new("upflags-run", &short_lived()).await else {
         return;
     };
     std::fs::write(project.dir.join("e.env"), "A=from-file\nB=b\n").expect("write e.env");
@@ -352,7 +285,7 @@ async fn run_takes_capabilities_and_environment_files() {
 
 #[tokio::test]
 async fn run_quiet_hides_the_progress_not_the_output() {
-    let Some(project) = Project::new("upflags-runq", &short_lived()).await else {
+    let Some(project) = TestProject::new("upflags-runq", &short_lived()).await else {
         return;
     };
     let output = project.ok(&["run", "--rm", "-q", "-T", "web", "echo", "hi"]);

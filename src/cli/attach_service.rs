@@ -71,24 +71,16 @@ pub fn run(global: &GlobalOptions, args: &AttachArgs) -> u8 {
         &services,
         false,
         async |scope: Scope, engine: DockerEngine| {
-            let containers =
-                match daily_support::service_containers(&engine, &scope.name, &services, false)
-                    .await
-                {
-                    Ok(containers) => containers,
-                    Err(code) => return code,
-                };
-            let container = match daily_support::pick_replica(
-                &containers,
+            let container = match daily_support::running_replica(
+                &engine,
+                &scope.name,
                 &args.service,
                 args.index,
-                "running",
-            ) {
+            )
+            .await
+            {
                 Ok(container) => container,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    return exit::FAILURE;
-                }
+                Err(code) => return code,
             };
             if global.dry_run {
                 println!("attaching to container {}", container.name);

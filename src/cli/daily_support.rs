@@ -107,3 +107,22 @@ pub fn pick_replica<'a>(
             .ok_or_else(|| format!("service `{service}` has no {what} container")),
     }
 }
+
+/// The running container of `service` that `--index` picks (see [`pick_replica`]), for the
+/// commands that act on one container (`port`, `commit`, `export`, `attach`). Failures are
+/// printed and are exit 1.
+pub async fn running_replica<E: Engine>(
+    engine: &E,
+    project: &str,
+    service: &str,
+    index: Option<u32>,
+) -> Result<ContainerSummary, u8> {
+    let services = [service.to_string()];
+    let containers = service_containers(engine, project, &services, false).await?;
+    pick_replica(&containers, service, index, "running")
+        .cloned()
+        .map_err(|message| {
+            eprintln!("error: {message}");
+            exit::FAILURE
+        })
+}

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub mod project;
+
 use rcompose::engine::{DockerEngine, Engine, ProjectFilter, RemoveContainerOptions};
 
 /// The image the real-engine tests run; `scripts/test-image.sh` makes it without a registry.
