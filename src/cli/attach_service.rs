@@ -11,7 +11,7 @@ use clap::{ArgAction, Args};
 use tokio::io::AsyncWriteExt;
 
 use super::daily_support;
-use super::engine_session::{Interrupt, Scope, INTERRUPTED};
+use super::engine_session::{Interrupt, INTERRUPTED};
 use super::interactive::{self, RawTerminal};
 use super::{exit, GlobalOptions};
 use crate::engine::exec::InputSink;
@@ -65,27 +65,12 @@ fn forward_stdin(mut input: InputSink) -> tokio::task::JoinHandle<()> {
 }
 
 pub fn run(global: &GlobalOptions, args: &AttachArgs) -> u8 {
-    let services = [args.service.clone()];
-    daily_support::with_engine(
+    daily_support::with_replica(
         global,
-        &services,
-        false,
-        async |scope: Scope, engine: DockerEngine| {
-            let container = match daily_support::running_replica(
-                &engine,
-                &scope.name,
-                &args.service,
-                args.index,
-            )
-            .await
-            {
-                Ok(container) => container,
-                Err(code) => return code,
-            };
-            if global.dry_run {
-                println!("attaching to container {}", container.name);
-                return exit::OK;
-            }
+        &args.service,
+        args.index,
+        Some("attaching to"),
+        async |engine: DockerEngine, container| {
             let interrupt = Interrupt::install();
             let id = container.id.as_str();
             let (attached, tty) = match engine

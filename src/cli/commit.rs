@@ -6,7 +6,6 @@
 use clap::{ArgAction, Args};
 
 use super::daily_support;
-use super::engine_session::Scope;
 use super::progress::{Mark, Reporter};
 use super::{exit, GlobalOptions};
 use crate::engine::{CommitOptions, DockerEngine, SnapshotEngine};
@@ -48,7 +47,6 @@ fn split_reference(reference: &str) -> (String, Option<String>) {
 }
 
 pub fn run(global: &GlobalOptions, args: &CommitArgs) -> u8 {
-    let services = [args.service.clone()];
     let (repository, tag) = match &args.reference {
         Some(reference) => {
             let (repository, tag) = split_reference(reference);
@@ -64,26 +62,12 @@ pub fn run(global: &GlobalOptions, args: &CommitArgs) -> u8 {
         changes: args.change.clone(),
         pause: args.pause,
     };
-    daily_support::with_engine(
+    daily_support::with_replica(
         global,
-        &services,
-        false,
-        async |scope: Scope, engine: DockerEngine| {
-            let container = match daily_support::running_replica(
-                &engine,
-                &scope.name,
-                &args.service,
-                args.index,
-            )
-            .await
-            {
-                Ok(container) => container,
-                Err(code) => return code,
-            };
-            if global.dry_run {
-                println!("committing container {}", container.name);
-                return exit::OK;
-            }
+        &args.service,
+        args.index,
+        Some("committing"),
+        async |engine: DockerEngine, container| {
             let reporter = Reporter::new(global.progress, "Committing");
             reporter.update(
                 "Container",

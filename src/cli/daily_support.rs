@@ -126,3 +126,27 @@ pub async fn running_replica<E: Engine>(
             exit::FAILURE
         })
 }
+
+/// The project, a connected engine and the running container of `service` that `--index`
+/// picks, for the commands that act on one container. Under `--dry-run`, a command that names
+/// its `action` ("exporting") prints it with the container's name instead of running `body`.
+pub fn with_replica(
+    global: &GlobalOptions,
+    service: &str,
+    index: Option<u32>,
+    action: Option<&str>,
+    body: impl AsyncFnOnce(DockerEngine, ContainerSummary) -> u8,
+) -> u8 {
+    let services = [service.to_string()];
+    with_engine(global, &services, false, async |scope: Scope, engine| {
+        let container = match running_replica(&engine, &scope.name, service, index).await {
+            Ok(container) => container,
+            Err(code) => return code,
+        };
+        if let Some(action) = action.filter(|_| global.dry_run) {
+            println!("{action} container {}", container.name);
+            return exit::OK;
+        }
+        body(engine, container).await
+    })
+}

@@ -9,7 +9,6 @@ use clap::Args;
 use futures_util::StreamExt;
 
 use super::daily_support;
-use super::engine_session::Scope;
 use super::{exit, GlobalOptions};
 use crate::engine::{DockerEngine, SnapshotEngine};
 
@@ -31,27 +30,12 @@ pub fn run(global: &GlobalOptions, args: &ExportArgs) -> u8 {
         eprintln!("error: refusing to write a tar archive to a terminal: use -o FILE or redirect the output");
         return exit::INVALID;
     }
-    let services = [args.service.clone()];
-    daily_support::with_engine(
+    daily_support::with_replica(
         global,
-        &services,
-        false,
-        async |scope: Scope, engine: DockerEngine| {
-            let container = match daily_support::running_replica(
-                &engine,
-                &scope.name,
-                &args.service,
-                args.index,
-            )
-            .await
-            {
-                Ok(container) => container,
-                Err(code) => return code,
-            };
-            if global.dry_run {
-                println!("exporting container {}", container.name);
-                return exit::OK;
-            }
+        &args.service,
+        args.index,
+        Some("exporting"),
+        async |engine: DockerEngine, container| {
             let mut stream = match engine.export_container(&container.id).await {
                 Ok(stream) => stream,
                 Err(error) => {

@@ -5,7 +5,6 @@
 use clap::{Args, ValueEnum};
 
 use super::daily_support;
-use super::engine_session::Scope;
 use super::{exit, GlobalOptions};
 use crate::engine::{ContainerOpsEngine, DockerEngine, Protocol};
 
@@ -32,23 +31,12 @@ pub struct PortArgs {
 }
 
 pub fn run(global: &GlobalOptions, args: &PortArgs) -> u8 {
-    let services = [args.service.clone()];
-    daily_support::with_engine(
+    daily_support::with_replica(
         global,
-        &services,
-        false,
-        async |scope: Scope, engine: DockerEngine| {
-            let container = match daily_support::running_replica(
-                &engine,
-                &scope.name,
-                &args.service,
-                args.index,
-            )
-            .await
-            {
-                Ok(container) => container,
-                Err(code) => return code,
-            };
+        &args.service,
+        args.index,
+        None,
+        async |engine: DockerEngine, container| {
             let ports = match engine.published_ports(&container.id).await {
                 Ok(ports) => ports,
                 Err(error) => {
