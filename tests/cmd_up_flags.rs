@@ -43,8 +43,32 @@ fn two_services() -> String {
     )
 }
 
+/// Volumes removed at the end. Declared before the project, it drops after the project's
+/// guard has removed the containers. Needed because a volume a recreated container inherits is
+/// mounted by name, so neither `rm -v` nor the project's labels find it (as with docker compose
+/// v2).
+#[derive(Default)]
+struct VolumeGuard(std::cell::RefCell<Vec<String>>);
+
+impl VolumeGuard {
+    fn add(&self, name: String) {
+        self.0.borrow_mut().push(name);
+    }
+}
+
+impl Drop for VolumeGuard {
+    fn drop(&mut self) {
+        for name in self.0.borrow().iter() {
+            let _ = Command::new("docker")
+                .args(["volume", "rm", "-f", name])
+                .output();
+        }
+    }
+}
+
 #[tokio::test]
 async fn renew_anon_volumes_gives_the_new_container_a_fresh_anonymous_volume() {
+    let volumes = VolumeGuard::default();
     let Some(project) = TestProject::new("upflags-renew", &two_services()).await else {
         return;
     };
@@ -53,6 +77,8 @@ async fn renew_anon_volumes_gives_the_new_container_a_fresh_anonymous_volume() {
     project.ok(&["up", "-d"]);
     let first_id = docker_inspect(&db, "{{.Id}}");
     let first = docker_inspect(&db, volume);
+    // `-V` leaves the old anonymous volume behind, unlabelled, as docker compose v2 does.
+    volumes.add(first.clone());
     project.ok(&["up", "-d", "--force-recreate", "db"]);
     assert_ne!(docker_inspect(&db, "{{.Id}}"), first_id, "recreated");
     assert_eq!(docker_inspect(&db, volume), first, "inherited without -V");
@@ -64,17 +90,20 @@ async fn renew_anon_volumes_gives_the_new_container_a_fresh_anonymous_volume() {
     );
     project.ok(&["up", "-d", "-V"]);
     let renewed = docker_inspect(&db, volume);
+    volumes.add(renewed.clone());
     assert!(!renewed.is_empty());
     assert_ne!(renewed, first, "-V: a fresh anonymous volume");
 }
 
 #[tokio::test]
 async fn always_recreate_deps_recreates_the_dependencies_of_the_named_service() {
+    let volumes = VolumeGuard::default();
     let Some(project) = TestProject::new("upflags-deps", &two_services()).await else {
         return;
     };
     let (db, web) = (project.container("db"), project.container("web"));
     project.ok(&["up", "-d"]);
+    volumes.add(docker_inspect(&db, "{{range .Mounts}}{{.Name}}{{end}}"));
     let (db_id, web_id) = (
         docker_inspect(&db, "{{.Id}}"),
         docker_inspect(&web, "{{.Id}}"),
