@@ -12,7 +12,7 @@
 
 mod support;
 
-use support::project::{text, TempDir, TestProject};
+use support::project::{docker_inspect, text, TempDir, TestProject};
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
@@ -20,19 +20,6 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const IMAGE: &str = support::TEST_IMAGE;
-
-fn docker_inspect(object: &str, format: &str) -> String {
-    let output = Command::new("docker")
-        .args(["inspect", "-f", format, object])
-        .output()
-        .expect("docker inspect");
-    assert!(
-        output.status.success(),
-        "docker inspect {object}: {}",
-        text(&output.stderr)
-    );
-    text(&output.stdout).trim().to_string()
-}
 
 fn sleeper(extra: &str) -> String {
     format!("services:\n  web:\n    image: {IMAGE}\n    command: [\"sleep\", \"100000\"]\n{extra}")

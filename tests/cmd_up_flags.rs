@@ -6,24 +6,11 @@
 
 mod support;
 
-use support::project::{text, TestProject};
+use support::project::{docker_inspect, text, TestProject};
 
 use std::process::{Command, Output, Stdio};
 
 const IMAGE: &str = support::TEST_IMAGE;
-
-fn docker_inspect(object: &str, format: &str) -> String {
-    let output = Command::new("docker")
-        .args(["inspect", "-f", format, object])
-        .output()
-        .expect("docker inspect");
-    assert!(
-        output.status.success(),
-        "docker inspect {object}: {}",
-        text(&output.stderr)
-    );
-    text(&output.stdout).trim().to_string()
-}
 
 /// `db` keeps data in an anonymous volume; `web` depends on it. Both print a line and sleep.
 fn two_services() -> String {

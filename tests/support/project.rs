@@ -84,3 +84,17 @@ impl TestProject {
         format!("{}-{service}-1", self.name)
     }
 }
+
+/// `docker inspect -f FORMAT OBJECT`, trimmed; the object must exist.
+pub fn docker_inspect(object: &str, format: &str) -> String {
+    let output = Command::new("docker")
+        .args(["inspect", "-f", format, object])
+        .output()
+        .expect("docker inspect");
+    assert!(
+        output.status.success(),
+        "docker inspect {object}: {}",
+        text(&output.stderr)
+    );
+    text(&output.stdout).trim().to_string()
+}

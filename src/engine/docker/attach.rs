@@ -1,12 +1,10 @@
 //! [`AttachEngine`] over bollard.
 
-use bollard::query_parameters as query;
-use futures_util::{StreamExt, TryStreamExt};
-
-use super::exec::chunk;
+use super::exec::attach_streams;
 use super::{call_error, DockerEngine};
 use crate::engine::exec::Attached;
 use crate::engine::{AttachEngine, EngineCall, EngineError};
+use bollard::query_parameters as query;
 
 impl AttachEngine for DockerEngine {
     async fn attach_running(
@@ -22,28 +20,7 @@ impl AttachEngine for DockerEngine {
             .await
             .map_err(|error| call_error(ACTION, container, error))?;
         let tty = inspect.config.and_then(|c| c.tty).unwrap_or(false);
-        let options = query::AttachContainerOptions {
-            detach_keys: detach_keys.map(str::to_string),
-            logs: false,
-            stream: true,
-            stdin,
-            stdout: true,
-            stderr: true,
-        };
-        let attached = self
-            .docker
-            .attach_container(container, Some(options))
-            .await
-            .map_err(|error| call_error(ACTION, container, error))?;
-        let object = container.to_string();
-        let attached = Attached {
-            output: attached
-                .output
-                .map_ok(chunk)
-                .map_err(move |error| call_error(ACTION, &object, error))
-                .boxed(),
-            input: attached.input,
-        };
+        let attached = attach_streams(self, container, stdin, detach_keys).await?;
         Ok((attached, tty))
     }
 }

@@ -8,7 +8,7 @@ use super::{call_error, DockerEngine};
 use crate::engine::exec::{Attached, ExecEngine, ExecInfo, ExecSpec, OutputChunk};
 use crate::engine::{EngineCall, EngineError, LogSource};
 
-pub(super) fn chunk(output: bollard::container::LogOutput) -> OutputChunk {
+fn chunk(output: bollard::container::LogOutput) -> OutputChunk {
     use bollard::container::LogOutput as Output;
     let (source, bytes) = match output {
         Output::StdOut { message } => (LogSource::Stdout, message),
@@ -104,29 +104,7 @@ impl ExecEngine for DockerEngine {
         container: &str,
         stdin: bool,
     ) -> Result<Attached, EngineError> {
-        const ACTION: EngineCall = EngineCall::AttachContainer;
-        let options = query::AttachContainerOptions {
-            detach_keys: None,
-            logs: false,
-            stream: true,
-            stdin,
-            stdout: true,
-            stderr: true,
-        };
-        let attached = self
-            .docker
-            .attach_container(container, Some(options))
-            .await
-            .map_err(|error| call_error(ACTION, container, error))?;
-        let object = container.to_string();
-        Ok(Attached {
-            output: attached
-                .output
-                .map_ok(chunk)
-                .map_err(move |error| call_error(ACTION, &object, error))
-                .boxed(),
-            input: attached.input,
-        })
+        attach_streams(self, container, stdin, None).await
     }
 
     async fn resize_container(
@@ -144,4 +122,37 @@ impl ExecEngine for DockerEngine {
             .await
             .map_err(|error| call_error(EngineCall::ResizeContainer, container, error))
     }
+}
+
+/// Attaches to a running container's output (and stdin when asked): what `run`'s attached
+/// container and the `attach` command share.
+pub(super) async fn attach_streams(
+    engine: &DockerEngine,
+    container: &str,
+    stdin: bool,
+    detach_keys: Option<&str>,
+) -> Result<Attached, EngineError> {
+    const ACTION: EngineCall = EngineCall::AttachContainer;
+    let options = query::AttachContainerOptions {
+        detach_keys: detach_keys.map(str::to_string),
+        logs: false,
+        stream: true,
+        stdin,
+        stdout: true,
+        stderr: true,
+    };
+    let attached = engine
+        .docker
+        .attach_container(container, Some(options))
+        .await
+        .map_err(|error| call_error(ACTION, container, error))?;
+    let object = container.to_string();
+    Ok(Attached {
+        output: attached
+            .output
+            .map_ok(chunk)
+            .map_err(move |error| call_error(ACTION, &object, error))
+            .boxed(),
+        input: attached.input,
+    })
 }
